@@ -6,5 +6,6 @@
 
 pub mod crs;
 pub mod demo;
+pub mod index;
 pub mod io;
 pub mod model;
