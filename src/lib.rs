@@ -4,6 +4,11 @@
 //! `gdal` feature) into one [`Workspace`](model::Workspace) in a single metric working CRS, indexes
 //! them, and reports what it found. See the README's architecture section for the code map.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod check;
+pub mod cli;
+pub mod config;
 pub mod crs;
 pub mod demo;
 pub mod index;

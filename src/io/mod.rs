@@ -7,14 +7,18 @@
 //!
 //! - [`shapefile`]: ESRI shapefiles (`.shp/.shx/.dbf/.prj/.cpg`), GBK-aware.
 //! - [`geojson`]: RFC 7946 GeoJSON (WGS84).
+//! - [`load`]: a whole project: read, choose the working CRS, finish.
 //! - [`osm`]: OpenStreetMap PBF extracts, mapped to roles by tags.
+//! - [`dbf`]: dBase attribute tables decoded straight into columns.
 //! - [`encoding`]: DBF text encodings.
 //! - [`finish`]: the shared pipeline from raw layer to workspace layer.
 //! - `gdal` (feature `gdal`): any OGR format.
 
+pub mod dbf;
 pub mod encoding;
 pub mod finish;
 pub mod geojson;
+pub mod load;
 pub mod osm;
 pub mod shapefile;
 
@@ -118,7 +122,7 @@ pub enum LoadError {
         label: String,
     },
     /// Text that is not valid in the layer's encoding.
-    #[error("{path}, record {record}, field {field}: text is not valid {encoding} ({how}); bytes {bytes}; fix the .cpg or set `encoding` for this layer in infill.toml")]
+    #[error("{path}, record {record}, field {field}: {detail}; fix the .cpg or set `encoding` for this layer in infill.toml")]
     Decode {
         /// The `.dbf`.
         path: PathBuf,
@@ -126,12 +130,8 @@ pub enum LoadError {
         record: usize,
         /// The field.
         field: String,
-        /// The encoding tried.
-        encoding: String,
-        /// How that encoding was decided.
-        how: String,
-        /// The raw bytes, in hex.
-        bytes: String,
+        /// The encoding tried, how it was decided, and the offending bytes.
+        detail: String,
     },
     /// The layer holds no feature.
     #[error("{path}: the layer is empty (no records)")]

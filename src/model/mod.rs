@@ -10,6 +10,7 @@
 pub mod attributes;
 pub mod fields;
 pub mod layer;
+pub mod workspace;
 
 
 pub use attributes::{Attributes, FieldDef, FieldKind, OwnedValue, Value};
@@ -18,6 +19,7 @@ pub use fields::{
     Semantic,
 };
 pub use layer::{Layer, Problem, ProblemKind, Severity};
+pub use workspace::Workspace;
 
 
 use serde::{Deserialize, Serialize};
