@@ -1,0 +1,73 @@
+//! The binary: `infill check` output and exit codes.
+
+use std::process::Command;
+
+use crate::util::{city, nanjing};
+
+fn infill() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_infill"))
+}
+
+#[test]
+fn check_json_reports_counts_crs_and_encoding() {
+    for (dir, epsg, buildings) in [
+        ("nanjing", 4549, 1247),
+        ("beijing_wudaokou", 4548, 510),
+        ("shanghai", 4528, 107),
+    ] {
+        let out = infill()
+            .args(["check", "--json"])
+            .arg(city(dir))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["usable"], true);
+        let layers = v["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 6);
+        let b = layers.iter().find(|l| l["role"] == "buildings").unwrap();
+        assert_eq!(b["count"], buildings);
+        assert_eq!(b["crs_epsg"], epsg);
+        assert_eq!(b["encoding"], "GBK");
+        let e = b["extent_wgs84"].as_array().unwrap();
+        assert_eq!(e.len(), 4);
+        assert!(e[0].as_f64().unwrap() > 110.0 && e[1].as_f64().unwrap() > 30.0);
+        for l in layers {
+            for key in [
+                "role",
+                "path",
+                "encoding",
+                "crs_epsg",
+                "count",
+                "extent_wgs84",
+                "problems",
+            ] {
+                assert!(l.get(key).is_some(), "{dir}: {key} missing");
+            }
+        }
+    }
+}
+
+#[test]
+fn check_exits_nonzero_on_a_bad_project_and_two_on_a_bad_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = crate::util::copy_shapefile(&nanjing(), "buildings", dir.path());
+    std::fs::remove_file(shp.with_extension("prj")).unwrap();
+    let out = infill().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("buildings.prj"), "{text}");
+
+    std::fs::write(
+        dir.path().join("infill.toml"),
+        "[layers.bildings]\npath = \"x.shp\"\n",
+    )
+    .unwrap();
+    let out = infill().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("layers.bildings"));
+}

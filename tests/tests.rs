@@ -1,0 +1,8 @@
+//! Integration tests, compiled into one binary (see `util` for fixtures).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+mod bad_input;
+mod cities;
+mod cli;
