@@ -4,7 +4,9 @@
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
-    let path = std::env::args().nth(1).ok_or_else(|| anyhow::anyhow!("usage: load_timing DIR"))?;
+    let path = std::env::args()
+        .nth(1)
+        .ok_or_else(|| anyhow::anyhow!("usage: load_timing DIR"))?;
     let start = Instant::now();
     let config = infill::config::Config::load(std::path::Path::new(&path))?;
     let ws = infill::io::load::load_workspace(&config)?;
