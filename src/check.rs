@@ -140,7 +140,7 @@ impl CheckReport {
             let _ = writeln!(s, "note         {n}");
         }
         for l in &self.layers {
-            let _ = writeln!(s, "\n{:<13}{}", l.role, l.path);
+            let _ = writeln!(s, "\n{:<16}{}", l.role, l.path);
             if let Some(f) = &l.format {
                 let enc = match (&l.encoding, &l.encoding_how) {
                     (Some(e), Some(how)) => format!("; encoding {e} ({how})"),

@@ -500,13 +500,13 @@ fn check_values(
             ValueType::Flag | ValueType::Category => {
                 let mut misses: BTreeMap<String, (usize, usize)> = BTreeMap::new();
                 for r in 0..attributes.len() {
-                    let v = attributes.get(r, b.field);
-                    let raw = match v {
+                    let raw = match attributes.get(r, b.field) {
                         Value::Null | Value::Bool(_) => continue,
+                        Value::Text(s) if s.trim().is_empty() || b.map(s).is_some() => continue,
                         Value::Text(s) => s.to_string(),
                         other => other.to_string(),
                     };
-                    if raw.trim().is_empty() || b.map(&raw).is_some() {
+                    if b.map(&raw).is_some() {
                         continue;
                     }
                     misses.entry(raw).or_insert((0, r)).0 += 1;
