@@ -62,11 +62,17 @@
 //!
 //! Areas are closed ways and `type=multipolygon` relations. A relation's member ways are joined
 //! end to end into rings; a ring inside an odd number of others is a hole (roles are not trusted).
-//! An object whose geometry cannot be built from the extract is left out and listed in
+//! An area whose geometry cannot be built from the extract is left out and listed in
 //! [`OsmStats::skipped`] with its id and reason, and summarised as a warning in each affected layer's
-//! problems: ways or relations that reference nodes not in the extract, unclosed area ways,
-//! relations whose member ways lie outside the extract or whose ways do not close into rings.
-//! Old-style multipolygons (tags on the outer way) are read as the way they are.
+//! problems: area ways or relations that reference nodes not in the extract, unclosed area ways,
+//! relations whose member ways lie outside the extract (even an inner one: the shape would be
+//! wrong) or whose ways do not close into rings. Old-style multipolygons (tags on the outer way)
+//! are read as the way they are.
+//!
+//! A road that crosses the extract's edge keeps the nodes the extract has: it is cut there (a
+//! MultiLineString when it leaves and comes back), listed in [`OsmStats::trimmed_roads`] and noted
+//! in the roads layer's problems; only a road with no two consecutive nodes left (or a one-node way)
+//! is skipped. Losing every road that touches the edge would cut the walking network at its rim.
 
 // `LoadError` is the io module's shared error type; its size is decided there, not per reader.
 #![allow(clippy::result_large_err)]
@@ -990,9 +996,9 @@ mod tests {
     // (libosmium's node-location index and multipolygon assembler) in a throwaway venv, with the
     // role rules restated in Python from the mapping table (roads: kept `highway` ways with at
     // least two consecutive nodes in the file; areas: libosmium areas from closed ways and
-    // multipolygon relations, filtered by the same tags; facilities: nodes + areas − nodes merged
-    // into an area of the same type). Every count and the set of building ids agreed exactly on
-    // all five extracts. Order: roads, parcels, buildings, neighbourhoods, idle, facilities.
+    // multipolygon relations, filtered by the same tags; facilities: nodes + areas − nodes inside
+    // an area of the same type, by shapely point-in-polygon). Every count, the merged-node counts
+    // and the set of building ids agreed exactly on all five extracts. Order: roads, parcels, buildings, neighbourhoods, idle, facilities.
     const NANJING: [usize; 6] = [384, 170, 1271, 11, 0, 34];
     const BEIJING: [usize; 6] = [640, 75, 520, 6, 2, 40];
     const SHANGHAI: [usize; 6] = [193, 25, 107, 1, 0, 6];
