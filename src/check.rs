@@ -209,13 +209,23 @@ fn rect_array(r: Rect<f64>) -> [f64; 4] {
 
 /// The WGS84 bounds of a working-CRS rectangle, sampling its edges (projected edges curve).
 fn rect_to_wgs84(r: Rect<f64>, t: &Transformer) -> Option<[f64; 4]> {
-    let mut out = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut out = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     let n = 8;
     for i in 0..=n {
         let f = i as f64 / n as f64;
         let x = r.min().x + f * r.width();
         let y = r.min().y + f * r.height();
-        for (px, py) in [(x, r.min().y), (x, r.max().y), (r.min().x, y), (r.max().x, y)] {
+        for (px, py) in [
+            (x, r.min().y),
+            (x, r.max().y),
+            (r.min().x, y),
+            (r.max().x, y),
+        ] {
             let (lon, lat) = t.transform(px, py).ok()?;
             out[0] = out[0].min(lon);
             out[1] = out[1].min(lat);
@@ -228,7 +238,7 @@ fn rect_to_wgs84(r: Rect<f64>, t: &Transformer) -> Option<[f64; 4]> {
 
 fn layer_report(layer: &Layer, to_wgs84: Option<&Transformer>) -> LayerReport {
     let mut problems = layer.problems().to_vec();
-    problems.sort_by(|a, b| b.severity.cmp(&a.severity));
+    problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
     LayerReport {
         role: layer.role.name().into(),
         path: layer.source.path.display().to_string(),
@@ -267,16 +277,18 @@ fn error_problems(e: &LoadError) -> Vec<Problem> {
     let one = |kind| vec![Problem::new(Severity::Error, kind, e.to_string())];
     match e {
         LoadError::Invalid { problems, .. } => problems.clone(),
-        LoadError::Decode { record, field, .. } => vec![Problem::new(
-            Severity::Error,
-            ProblemKind::Encoding,
-            e.to_string(),
-        )
-        .at_record(*record)
-        .in_field(field.clone())],
+        LoadError::Decode { record, field, .. } => {
+            vec![
+                Problem::new(Severity::Error, ProblemKind::Encoding, e.to_string())
+                    .at_record(*record)
+                    .in_field(field.clone()),
+            ]
+        }
         LoadError::Corrupt {
             record: Some(r), ..
-        } => vec![Problem::new(Severity::Error, ProblemKind::Unreadable, e.to_string()).at_record(*r)],
+        } => vec![
+            Problem::new(Severity::Error, ProblemKind::Unreadable, e.to_string()).at_record(*r),
+        ],
         LoadError::UnknownEncoding { .. } => one(ProblemKind::Encoding),
         LoadError::NoCrs { .. } | LoadError::Crs { .. } => one(ProblemKind::Crs),
         LoadError::Empty { .. } => one(ProblemKind::EmptyLayer),

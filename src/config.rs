@@ -121,11 +121,11 @@ impl Config {
             return Ok(Config {
                 source: path.to_path_buf(),
                 working_crs: None,
-                layers: Role::ALL
-                    .iter()
-                    .map(|r| LayerSpec::new(*r, path))
-                    .collect(),
-                notes: vec![format!("every role read from the OSM extract {}", path.display())],
+                layers: Role::ALL.iter().map(|r| LayerSpec::new(*r, path)).collect(),
+                notes: vec![format!(
+                    "every role read from the OSM extract {}",
+                    path.display()
+                )],
             });
         }
         Config::from_toml(path)
@@ -183,7 +183,9 @@ impl Config {
                 if crate::io::encoding::from_label(label).is_none() {
                     return Err(key_error(
                         key("encoding"),
-                        format!("unknown encoding {label:?}; use e.g. GBK, 936, GB18030, UTF-8, 1252"),
+                        format!(
+                            "unknown encoding {label:?}; use e.g. GBK, 936, GB18030, UTF-8, 1252"
+                        ),
                     ));
                 }
             }

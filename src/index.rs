@@ -147,12 +147,17 @@ mod tests {
     #[test]
     fn empty_geometries_are_not_indexed() {
         let mut geoms = boxes(&[(0.0, 0.0, 1.0, 1.0)]);
-        geoms.push(Geometry::GeometryCollection(geo::GeometryCollection::default()));
+        geoms.push(Geometry::GeometryCollection(
+            geo::GeometryCollection::default(),
+        ));
         let index = SpatialIndex::build(&geoms);
         assert_eq!(index.len(), 1);
         assert_eq!(
             index.extent(),
-            Some(Rect::new(Coord { x: 0.0, y: 0.0 }, Coord { x: 1.0, y: 1.0 }))
+            Some(Rect::new(
+                Coord { x: 0.0, y: 0.0 },
+                Coord { x: 1.0, y: 1.0 }
+            ))
         );
     }
 }

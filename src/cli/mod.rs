@@ -81,9 +81,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
             let summary = match buildings {
-                Some(n) => crate::demo::write_buildings_only(&crate::demo::DemoSpec::scaled(n), &dir)?,
+                Some(n) => {
+                    crate::demo::write_buildings_only(&crate::demo::DemoSpec::scaled(n), &dir)?
+                }
                 None => {
-                    let district = crate::demo::generate(&crate::demo::DemoSpec::default_district());
+                    let district =
+                        crate::demo::generate(&crate::demo::DemoSpec::default_district());
                     crate::demo::write_shapefiles(&district, &dir)?
                 }
             };
@@ -102,7 +105,9 @@ fn progress_bar(steps: u64) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(steps);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.enable_steady_tick(std::time::Duration::from_millis(120));

@@ -59,8 +59,11 @@ pub fn read_header(path: &Path) -> Result<DbfHeader, LoadError> {
         )));
     }
     let mut rest = vec![0u8; header_len - 32];
-    f.read_exact(&mut rest)
-        .map_err(|_| corrupt(format!("header declares {header_len} bytes; the file is shorter")))?;
+    f.read_exact(&mut rest).map_err(|_| {
+        corrupt(format!(
+            "header declares {header_len} bytes; the file is shorter"
+        ))
+    })?;
     let mut fields = Vec::new();
     let mut offset = 1; // deletion flag
     for d in rest.chunks(32) {
@@ -194,8 +197,7 @@ pub fn read_table(
                 _ => {
                     let mut decoder = encoding.new_decoder_without_bom_handling();
                     text.reserve(t.len() * 3);
-                    let (result, _) =
-                        decoder.decode_to_string_without_replacement(t, text, true);
+                    let (result, _) = decoder.decode_to_string_without_replacement(t, text, true);
                     matches!(result, encoding_rs::DecoderResult::InputEmpty)
                 }
             };
@@ -203,7 +205,11 @@ pub fn read_table(
                 return Ok(Err(Malformed {
                     record: r + 1,
                     field: defs[fi].name.clone(),
-                    bytes: t.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" "),
+                    bytes: t
+                        .iter()
+                        .map(|b| format!("{b:02X}"))
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 }));
             }
         }

@@ -137,7 +137,11 @@ mod tests {
             assert_eq!(from_label(label), Some(encoding_rs::UTF_8), "{label:?}");
         }
         for label in ["1252", "CP1252", "windows-1252", "ANSI 1252", "ISO-8859-1"] {
-            assert_eq!(from_label(label), Some(encoding_rs::WINDOWS_1252), "{label:?}");
+            assert_eq!(
+                from_label(label),
+                Some(encoding_rs::WINDOWS_1252),
+                "{label:?}"
+            );
         }
         assert_eq!(from_label("KLINGON"), None);
         assert_eq!(from_label("12345"), None);

@@ -92,21 +92,23 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
     } = raw;
     let transformer = Transformer::new(&crs, working).map_err(|source| LoadError::Crs {
         path: path.clone(),
-        source,
+        source: Box::new(source),
     })?;
     let mut out = Vec::with_capacity(geometries.len());
     for (i, g) in geometries.into_iter().enumerate() {
         let mut g = g.unwrap_or_else(|| Geometry::GeometryCollection(Default::default()));
         if !transformer.is_identity() {
-            transformer.transform_geometry(&mut g).map_err(|e| LoadError::Invalid {
-                path: path.clone(),
-                problems: vec![Problem::new(
-                    Severity::Error,
-                    ProblemKind::OutOfRange,
-                    format!("cannot reproject to EPSG:{}: {e}", working.epsg()),
-                )
-                .at_record(i + 1)],
-            })?;
+            transformer
+                .transform_geometry(&mut g)
+                .map_err(|e| LoadError::Invalid {
+                    path: path.clone(),
+                    problems: vec![Problem::new(
+                        Severity::Error,
+                        ProblemKind::OutOfRange,
+                        format!("cannot reproject to EPSG:{}: {e}", working.epsg()),
+                    )
+                    .at_record(i + 1)],
+                })?;
         }
         out.push(g);
     }
@@ -116,7 +118,13 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
 
     let mut bindings = Vec::new();
     let mut binding_errors = Vec::new();
-    bind_fields(spec, &attributes, &mut bindings, &mut problems, &mut binding_errors);
+    bind_fields(
+        spec,
+        &attributes,
+        &mut bindings,
+        &mut problems,
+        &mut binding_errors,
+    );
     if !binding_errors.is_empty() {
         return Err(LoadError::Invalid {
             path,
@@ -139,13 +147,7 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
         crs_how,
     };
     Ok(Layer::new(
-        spec.role,
-        source,
-        out,
-        attributes,
-        bindings,
-        problems,
-        invalid,
+        spec.role, source, out, attributes, bindings, problems, invalid,
     ))
 }
 
@@ -154,7 +156,9 @@ fn check_coordinates(raw: &RawLayer) -> Vec<Problem> {
     let mut errors = Vec::new();
     for (i, g) in raw.geometries.iter().enumerate() {
         let Some(g) = g else { continue };
-        if g.coords_iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
+        if g.coords_iter()
+            .any(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
             errors.push(
                 Problem::new(
                     Severity::Error,
@@ -311,7 +315,10 @@ fn validate(role: Role, geometries: &[Geometry<f64>]) -> (Vec<usize>, Vec<Proble
             (Role::Roads, _) => false,
             (
                 Role::Facilities,
-                Geometry::Point(_) | Geometry::MultiPoint(_) | Geometry::Polygon(_) | Geometry::MultiPolygon(_),
+                Geometry::Point(_)
+                | Geometry::MultiPoint(_)
+                | Geometry::Polygon(_)
+                | Geometry::MultiPolygon(_),
             ) => true,
             (Role::Facilities, _) => false,
             (Role::Idle, Geometry::Point(_) | Geometry::MultiPoint(_)) => true,
@@ -402,7 +409,11 @@ fn bind_fields(
     problems: &mut Vec<Problem>,
     errors: &mut Vec<Problem>,
 ) {
-    let names: Vec<&str> = attributes.fields().iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = attributes
+        .fields()
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     // Config bindings first: they may name semantics the role does not list.
     for (semantic, field) in &spec.fields {
         match attributes.field_index(field) {

@@ -17,7 +17,6 @@
 //!   WKT through [`crate::crs::detect_prj`]; `crs_how` says which. A layer without one is an error.
 
 // `LoadError` is the io module's shared error type; its size is decided there, not per reader.
-#![allow(clippy::result_large_err)]
 
 use std::path::Path;
 
@@ -178,7 +177,7 @@ fn layer_crs(path: &Path, layer: &impl LayerAccess) -> Result<(Crs, String), Loa
     }
     let crs_error = |source| LoadError::Crs {
         path: path.to_path_buf(),
-        source,
+        source: Box::new(source),
     };
     if srs.auth_name().as_deref() == Some("EPSG") {
         if let Some(code) = srs.auth_code().ok().and_then(|c| u32::try_from(c).ok()) {

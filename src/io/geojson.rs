@@ -20,25 +20,33 @@ pub fn read_geojson(path: &Path, crs_override: Option<&Crs>) -> Result<RawLayer,
         record,
         message,
     };
-    let root: Json = serde_json::from_str(&text)
-        .map_err(|e| corrupt(None, format!("not valid JSON: {e}")))?;
+    let root: Json =
+        serde_json::from_str(&text).map_err(|e| corrupt(None, format!("not valid JSON: {e}")))?;
     let (crs, crs_how) = match crs_override {
         Some(c) => (c.clone(), "config override".to_string()),
         None => match legacy_crs(&root) {
             Some(code) => (
                 Crs::from_epsg(code).map_err(|source| LoadError::Crs {
                     path: path.to_path_buf(),
-                    source,
+                    source: Box::new(source),
                 })?,
                 format!("legacy GeoJSON \"crs\" member names EPSG:{code}"),
             ),
-            None => (wgs84(), "GeoJSON (RFC 7946) is WGS84 longitude/latitude".into()),
+            None => (
+                wgs84(),
+                "GeoJSON (RFC 7946) is WGS84 longitude/latitude".into(),
+            ),
         },
     };
     let features: Vec<Json> = match root.get("type").and_then(Json::as_str) {
         Some("FeatureCollection") => match root.get("features") {
             Some(Json::Array(f)) => f.clone(),
-            _ => return Err(corrupt(None, "FeatureCollection without a \"features\" array".into())),
+            _ => {
+                return Err(corrupt(
+                    None,
+                    "FeatureCollection without a \"features\" array".into(),
+                ))
+            }
         },
         Some("Feature") => vec![root.clone()],
         Some(_) => vec![serde_json::json!({"type": "Feature", "geometry": root, "properties": {}})],
@@ -85,9 +93,9 @@ pub fn read_geojson(path: &Path, crs_override: Option<&Crs>) -> Result<RawLayer,
             Some(g) => {
                 let geometry = serde_json::from_value::<geojson::Geometry>(g.clone())
                     .map_err(|e| corrupt(Some(record), format!("bad geometry: {e}")))?;
-                let g: Geometry<f64> = geometry
-                    .try_into()
-                    .map_err(|e: geojson::Error| corrupt(Some(record), format!("bad geometry: {e}")))?;
+                let g: Geometry<f64> = geometry.try_into().map_err(|e: geojson::Error| {
+                    corrupt(Some(record), format!("bad geometry: {e}"))
+                })?;
                 Some(g)
             }
         };
@@ -112,8 +120,10 @@ pub fn read_geojson(path: &Path, crs_override: Option<&Crs>) -> Result<RawLayer,
                 _ => None,
             })
             .collect();
-        let row = names.iter().enumerate().map(|(fi, n)| {
-            match props.and_then(|p| p.get(n)) {
+        let row = names
+            .iter()
+            .enumerate()
+            .map(|(fi, n)| match props.and_then(|p| p.get(n)) {
                 None | Some(Json::Null) => Value::Null,
                 Some(Json::Bool(b)) => Value::Bool(*b),
                 Some(Json::Number(num)) => match num.as_i64() {
@@ -122,8 +132,7 @@ pub fn read_geojson(path: &Path, crs_override: Option<&Crs>) -> Result<RawLayer,
                 },
                 Some(Json::String(s)) => Value::Text(s),
                 Some(_) => texts[fi].as_deref().map_or(Value::Null, Value::Text),
-            }
-        });
+            });
         attributes
             .push_record(row)
             .map_err(|m| corrupt(Some(record), m))?;
@@ -151,9 +160,8 @@ fn widen(current: Option<FieldKind>, v: &Json) -> Option<FieldKind> {
     Some(match (current, this) {
         (None, t) => t,
         (Some(a), b) if a == b => a,
-        (Some(FieldKind::Integer), FieldKind::Number) | (Some(FieldKind::Number), FieldKind::Integer) => {
-            FieldKind::Number
-        }
+        (Some(FieldKind::Integer), FieldKind::Number)
+        | (Some(FieldKind::Number), FieldKind::Integer) => FieldKind::Number,
         _ => FieldKind::Text,
     })
 }

@@ -75,13 +75,23 @@ impl LoadReport {
 pub fn load_report(config: &Config, progress: &dyn Fn(LoadEvent)) -> LoadReport {
     let mut osm: HashMap<PathBuf, Result<OsmExtract, String>> = HashMap::new();
     let mut raws: Vec<(LayerSpec, Result<RawLayer, LoadError>)> = Vec::new();
+    let mut notes = config.notes.clone();
     for spec in &config.layers {
         progress(LoadEvent::Reading {
             role: spec.role,
             path: spec.path.clone(),
         });
-        raws.push((spec.clone(), read_raw(spec, &mut osm)));
+        let raw = read_raw(spec, &mut osm);
         progress(LoadEvent::Done);
+        // An OSM extract simply may not map a role (no idle land in it): that is no error.
+        if Format::of(&spec.path) == Format::OsmPbf && matches!(raw, Err(LoadError::Empty { .. })) {
+            notes.push(format!(
+                "{}: the OSM extract has no feature for this role; left out",
+                spec.role
+            ));
+            continue;
+        }
+        raws.push((spec.clone(), raw));
     }
     let working = choose_working_crs(config, &raws);
     let mut outcomes = Vec::new();
@@ -101,7 +111,7 @@ pub fn load_report(config: &Config, progress: &dyn Fn(LoadEvent)) -> LoadReport 
     LoadReport {
         working_crs: working,
         outcomes,
-        notes: config.notes.clone(),
+        notes,
     }
 }
 
@@ -133,15 +143,9 @@ fn read_raw(
                     path: spec.path.clone(),
                     message: message.clone(),
                 }),
-                Ok(x) => {
-                    let i = x.layers.iter().position(|(r, _)| *r == spec.role);
-                    match i {
-                        Some(i) => Ok(x.layers.swap_remove(i).1),
-                        None => Err(LoadError::Empty {
-                            path: spec.path.clone(),
-                        }),
-                    }
-                }
+                Ok(x) => x.take_layer(spec.role).ok_or_else(|| LoadError::Empty {
+                    path: spec.path.clone(),
+                }),
             }
         }
         Format::Other => read_other(spec),

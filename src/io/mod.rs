@@ -3,7 +3,7 @@
 //! Every reader produces a [`RawLayer`] (geometry in the source CRS, attributes, how the encoding
 //! and CRS were decided, and what it noticed). [`finish_layer`] then checks coordinates, reprojects
 //! to the working CRS, validates geometry, binds semantic fields and builds the index. Nothing is
-//! kept from a layer that fails: a load either returns a whole [`Layer`] or an error.
+//! kept from a layer that fails: a load either returns a whole [`Layer`](crate::model::Layer) or an error.
 //!
 //! - [`shapefile`]: ESRI shapefiles (`.shp/.shx/.dbf/.prj/.cpg`), GBK-aware.
 //! - [`geojson`]: RFC 7946 GeoJSON (WGS84).
@@ -98,7 +98,7 @@ pub enum LoadError {
         dbf_records: usize,
     },
     /// Neither the file nor the config gives a CRS.
-    #[error("{path}: no CRS: there is no {prj} and the config sets none; add the .prj, or set `crs = \"EPSG:4549\"` (say) for this layer in infill.toml")]
+    #[error("{path}: no CRS: {prj} is missing (or the source declares none) and the config sets none; add the .prj, or set `crs = \"EPSG:4549\"` (say) for this layer in infill.toml")]
     NoCrs {
         /// The data file.
         path: PathBuf,
@@ -111,7 +111,7 @@ pub enum LoadError {
         /// The file that gave the CRS.
         path: PathBuf,
         /// The cause.
-        source: CrsError,
+        source: Box<CrsError>,
     },
     /// The declared encoding is not one infill knows.
     #[error("{path}: unknown text encoding {label:?}; use a code page such as 936 or a name such as GBK, UTF-8, GB18030, 1252, or set `encoding` for this layer in infill.toml")]

@@ -75,7 +75,6 @@
 //! is skipped. Losing every road that touches the edge would cut the walking network at its rim.
 
 // `LoadError` is the io module's shared error type; its size is decided there, not per reader.
-#![allow(clippy::result_large_err)]
 
 mod assemble;
 mod tags;

@@ -8,11 +8,11 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use geo::{
     Area, BoundingRect, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon,
     Point, Polygon,
 };
-use geo::coordinate_position::{CoordPos, CoordinatePosition};
 use shapefile::record::traits::HasXY;
 use shapefile::{Shape, ShapeReader};
 
@@ -71,7 +71,7 @@ pub fn read_shapefile(shp: &Path, options: &ShapefileOptions) -> Result<RawLayer
             let wkt = std::fs::read_to_string(&prj).map_err(|e| LoadError::io(&prj, e))?;
             let m = detect_prj(&wkt).map_err(|source| LoadError::Crs {
                 path: prj.clone(),
-                source,
+                source: Box::new(source),
             })?;
             files.push(prj);
             (m.crs, m.how)
@@ -284,7 +284,8 @@ fn read_shapes(shp: &Path, shx: &Path) -> Result<Shapes, LoadError> {
     let mut geometries = Vec::with_capacity(count);
     let mut problems = Vec::new();
     for (i, shape) in reader.iter_shapes().enumerate() {
-        let shape = shape.map_err(|e| corrupt(Some(i + 1), format!("cannot read the shape: {e}")))?;
+        let shape =
+            shape.map_err(|e| corrupt(Some(i + 1), format!("cannot read the shape: {e}")))?;
         let g = convert(shape).map_err(|m| corrupt(Some(i + 1), m))?;
         if g.is_none() {
             problems.push(
@@ -313,10 +314,7 @@ fn read_shapes(shp: &Path, shx: &Path) -> Result<Shapes, LoadError> {
 fn coords<P: HasXY>(points: &[P]) -> Vec<Coord<f64>> {
     points
         .iter()
-        .map(|p| Coord {
-            x: p.x(),
-            y: p.y(),
-        })
+        .map(|p| Coord { x: p.x(), y: p.y() })
         .collect()
 }
 
@@ -456,7 +454,10 @@ fn ring_inside(inner: &LineString<f64>, outer: &LineString<f64>) -> bool {
     let (Some(a), Some(b)) = (inner.bounding_rect(), outer.bounding_rect()) else {
         return false;
     };
-    if a.min().x < b.min().x || a.min().y < b.min().y || a.max().x > b.max().x || a.max().y > b.max().y
+    if a.min().x < b.min().x
+        || a.min().y < b.min().y
+        || a.max().x > b.max().x
+        || a.max().y > b.max().y
     {
         return false;
     }

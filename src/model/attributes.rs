@@ -253,14 +253,11 @@ impl Attributes {
 
     /// The index of a field by name; exact match first, then ASCII case-insensitive.
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.name == name)
-            .or_else(|| {
-                self.fields
-                    .iter()
-                    .position(|f| f.name.eq_ignore_ascii_case(name))
-            })
+        self.fields.iter().position(|f| f.name == name).or_else(|| {
+            self.fields
+                .iter()
+                .position(|f| f.name.eq_ignore_ascii_case(name))
+        })
     }
 
     /// Number of records.
@@ -379,8 +376,12 @@ mod tests {
     #[test]
     fn values_round_trip_by_column() {
         let mut t = table();
-        t.push_record([Value::Text("福州路小区"), Value::Integer(6), Value::Number(12.5)])
-            .unwrap();
+        t.push_record([
+            Value::Text("福州路小区"),
+            Value::Integer(6),
+            Value::Number(12.5),
+        ])
+        .unwrap();
         t.push_record([Value::Null, Value::Null, Value::Text("7.25")])
             .unwrap();
         t.push_record([Value::Text(""), Value::Number(3.0), Value::Null])
@@ -400,7 +401,9 @@ mod tests {
         let mut t = table();
         t.push_record([Value::Text("a"), Value::Integer(1), Value::Number(1.0)])
             .unwrap();
-        assert!(t.push_record([Value::Text("b"), Value::Integer(2)]).is_err());
+        assert!(t
+            .push_record([Value::Text("b"), Value::Integer(2)])
+            .is_err());
         assert!(t
             .push_record([
                 Value::Text("b"),

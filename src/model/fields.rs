@@ -207,7 +207,12 @@ pub fn role_fields(role: Role) -> &'static [(Semantic, Need)] {
     use Need::*;
     use Semantic::*;
     match role {
-        Role::Roads => &[(Id, Optional), (Name, Optional), (RoadClass, Expected), (Walkable, Optional)],
+        Role::Roads => &[
+            (Id, Optional),
+            (Name, Optional),
+            (RoadClass, Expected),
+            (Walkable, Optional),
+        ],
         Role::Parcels => &[
             (Id, Expected),
             (LandUse, Expected),
@@ -423,7 +428,9 @@ impl Mapped {
     pub fn parse(semantic: Semantic, canonical: &str) -> Option<Mapped> {
         let c = canonical.trim();
         match semantic {
-            Semantic::Vacant | Semantic::IsOld | Semantic::Walkable => parse_flag(c).map(Mapped::Flag),
+            Semantic::Vacant | Semantic::IsOld | Semantic::Walkable => {
+                parse_flag(c).map(Mapped::Flag)
+            }
             Semantic::OwnerType => OwnerType::from_canonical(c).map(Mapped::Owner),
             Semantic::LandOwnership => LandOwnership::from_canonical(c).map(Mapped::Land),
             Semantic::BuildingUse => BuildingUse::from_canonical(c).map(Mapped::Use),
@@ -470,8 +477,32 @@ pub fn default_values(semantic: Semantic) -> HashMap<String, Mapped> {
     };
     match semantic {
         Semantic::Vacant | Semantic::IsOld | Semantic::Walkable => {
-            put(&["是", "Y", "y", "YES", "Yes", "yes", "T", "t", "TRUE", "True", "true", "1", "designated", "permissive"], Mapped::Flag(true));
-            put(&["否", "N", "n", "NO", "No", "no", "F", "f", "FALSE", "False", "false", "0", "private"], Mapped::Flag(false));
+            put(
+                &[
+                    "是",
+                    "Y",
+                    "y",
+                    "YES",
+                    "Yes",
+                    "yes",
+                    "T",
+                    "t",
+                    "TRUE",
+                    "True",
+                    "true",
+                    "1",
+                    "designated",
+                    "permissive",
+                ],
+                Mapped::Flag(true),
+            );
+            put(
+                &[
+                    "否", "N", "n", "NO", "No", "no", "F", "f", "FALSE", "False", "false", "0",
+                    "private",
+                ],
+                Mapped::Flag(false),
+            );
             if semantic == Semantic::Vacant {
                 put(&["闲置", "空置"], Mapped::Flag(true));
                 put(&["在用", "使用中", "未闲置"], Mapped::Flag(false));
@@ -479,49 +510,177 @@ pub fn default_values(semantic: Semantic) -> HashMap<String, Mapped> {
         }
         Semantic::OwnerType => {
             use OwnerType::*;
-            put(&["机关", "党政机关", "行政机关", "government"], Mapped::Owner(Government));
+            put(
+                &["机关", "党政机关", "行政机关", "government"],
+                Mapped::Owner(Government),
+            );
             put(&["事业单位", "institution"], Mapped::Owner(Institution));
-            put(&["国有企业", "国企", "央企", "state_enterprise"], Mapped::Owner(StateEnterprise));
-            put(&["机关企事业单位", "企事业单位", "institutional"], Mapped::Owner(Institutional));
-            put(&["集体", "村集体", "集体经济组织", "collective"], Mapped::Owner(Collective));
-            put(&["业主共有", "全体业主", "共有", "owners_shared"], Mapped::Owner(OwnersShared));
-            put(&["私营", "私营企业", "民营企业", "民营", "private"], Mapped::Owner(Private));
+            put(
+                &["国有企业", "国企", "央企", "state_enterprise"],
+                Mapped::Owner(StateEnterprise),
+            );
+            put(
+                &["机关企事业单位", "企事业单位", "institutional"],
+                Mapped::Owner(Institutional),
+            );
+            put(
+                &["集体", "村集体", "集体经济组织", "collective"],
+                Mapped::Owner(Collective),
+            );
+            put(
+                &["业主共有", "全体业主", "共有", "owners_shared"],
+                Mapped::Owner(OwnersShared),
+            );
+            put(
+                &["私营", "私营企业", "民营企业", "民营", "private"],
+                Mapped::Owner(Private),
+            );
             put(&["个人", "私人", "individual"], Mapped::Owner(Individual));
         }
         Semantic::LandOwnership => {
             use LandOwnership::*;
-            put(&["10", "20", "国有", "国有土地所有权", "国有土地使用权", "state"], Mapped::Land(State));
-            put(&["30", "31", "32", "33", "34", "40", "集体", "集体土地所有权", "集体土地使用权", "collective"], Mapped::Land(Collective));
+            put(
+                &[
+                    "10",
+                    "20",
+                    "国有",
+                    "国有土地所有权",
+                    "国有土地使用权",
+                    "state",
+                ],
+                Mapped::Land(State),
+            );
+            put(
+                &[
+                    "30",
+                    "31",
+                    "32",
+                    "33",
+                    "34",
+                    "40",
+                    "集体",
+                    "集体土地所有权",
+                    "集体土地使用权",
+                    "collective",
+                ],
+                Mapped::Land(Collective),
+            );
         }
         Semantic::BuildingUse => {
             use BuildingUse::*;
-            put(&["住宅", "居住", "residential", "apartments", "house", "dormitory"], Mapped::Use(Residential));
-            put(&["商业", "商服", "commercial", "retail"], Mapped::Use(Commercial));
+            put(
+                &[
+                    "住宅",
+                    "居住",
+                    "residential",
+                    "apartments",
+                    "house",
+                    "dormitory",
+                ],
+                Mapped::Use(Residential),
+            );
+            put(
+                &["商业", "商服", "commercial", "retail"],
+                Mapped::Use(Commercial),
+            );
             put(&["办公", "office"], Mapped::Use(Office));
-            put(&["教育", "学校", "education", "school"], Mapped::Use(Education));
-            put(&["医疗", "卫生", "medical", "hospital"], Mapped::Use(Medical));
-            put(&["工业", "厂房", "仓储", "industrial", "warehouse"], Mapped::Use(Industrial));
+            put(
+                &["教育", "学校", "education", "school"],
+                Mapped::Use(Education),
+            );
+            put(
+                &["医疗", "卫生", "medical", "hospital"],
+                Mapped::Use(Medical),
+            );
+            put(
+                &["工业", "厂房", "仓储", "industrial", "warehouse"],
+                Mapped::Use(Industrial),
+            );
             put(&["其他", "其它", "other"], Mapped::Use(Other));
         }
         Semantic::IdleKind => {
             use IdleKind::*;
-            put(&["闲置土地", "空闲地", "低效用地", "idle_land"], Mapped::Idle(IdleLand));
-            put(&["闲置房屋", "空置房屋", "闲置用房", "idle_building"], Mapped::Idle(IdleBuilding));
-            put(&["业主共有空间", "共有空间", "自行车棚", "门卫室", "地下室", "shared_space"], Mapped::Idle(SharedSpace));
+            put(
+                &["闲置土地", "空闲地", "低效用地", "idle_land"],
+                Mapped::Idle(IdleLand),
+            );
+            put(
+                &["闲置房屋", "空置房屋", "闲置用房", "idle_building"],
+                Mapped::Idle(IdleBuilding),
+            );
+            put(
+                &[
+                    "业主共有空间",
+                    "共有空间",
+                    "自行车棚",
+                    "门卫室",
+                    "地下室",
+                    "shared_space",
+                ],
+                Mapped::Idle(SharedSpace),
+            );
         }
         Semantic::FacilityType => {
             use FacilityKind::*;
-            put(&["养老", "养老院", "敬老院", "养老机构", "nursing_home"], Mapped::Facility(NursingHome));
-            put(&["日间照料中心", "老年日间照料中心", "日间照料", "elderly_day_care"], Mapped::Facility(ElderlyDayCare));
-            put(&["托育", "托儿所", "托育机构", "childcare"], Mapped::Facility(Childcare));
+            put(
+                &["养老", "养老院", "敬老院", "养老机构", "nursing_home"],
+                Mapped::Facility(NursingHome),
+            );
+            put(
+                &[
+                    "日间照料中心",
+                    "老年日间照料中心",
+                    "日间照料",
+                    "elderly_day_care",
+                ],
+                Mapped::Facility(ElderlyDayCare),
+            );
+            put(
+                &["托育", "托儿所", "托育机构", "childcare"],
+                Mapped::Facility(Childcare),
+            );
             put(&["幼儿园", "kindergarten"], Mapped::Facility(Kindergarten));
-            put(&["社区卫生服务站", "社区卫生服务中心", "卫生室", "诊所", "clinic", "doctors"], Mapped::Facility(Clinic));
-            put(&["医疗", "医院", "health", "hospital"], Mapped::Facility(Health));
-            put(&["停车场", "停车", "公共停车场", "parking"], Mapped::Facility(Parking));
-            put(&["助餐点", "社区食堂", "老年食堂", "助餐", "canteen"], Mapped::Facility(Canteen));
-            put(&["便利店", "超市", "convenience", "supermarket"], Mapped::Facility(Convenience));
-            put(&["文化活动站", "文化站", "文化活动中心", "culture", "community_centre"], Mapped::Facility(Culture));
-            put(&["健身场地", "健身", "健身广场", "fitness", "fitness_station"], Mapped::Facility(Fitness));
+            put(
+                &[
+                    "社区卫生服务站",
+                    "社区卫生服务中心",
+                    "卫生室",
+                    "诊所",
+                    "clinic",
+                    "doctors",
+                ],
+                Mapped::Facility(Clinic),
+            );
+            put(
+                &["医疗", "医院", "health", "hospital"],
+                Mapped::Facility(Health),
+            );
+            put(
+                &["停车场", "停车", "公共停车场", "parking"],
+                Mapped::Facility(Parking),
+            );
+            put(
+                &["助餐点", "社区食堂", "老年食堂", "助餐", "canteen"],
+                Mapped::Facility(Canteen),
+            );
+            put(
+                &["便利店", "超市", "convenience", "supermarket"],
+                Mapped::Facility(Convenience),
+            );
+            put(
+                &[
+                    "文化活动站",
+                    "文化站",
+                    "文化活动中心",
+                    "culture",
+                    "community_centre",
+                ],
+                Mapped::Facility(Culture),
+            );
+            put(
+                &["健身场地", "健身", "健身广场", "fitness", "fitness_station"],
+                Mapped::Facility(Fitness),
+            );
             put(&["其他", "其它", "other"], Mapped::Facility(Other));
         }
         _ => {}
@@ -575,8 +734,10 @@ mod tests {
             for (raw, mapped) in default_values(s) {
                 let ok = matches!(
                     (s, mapped),
-                    (Semantic::Vacant | Semantic::IsOld | Semantic::Walkable, Mapped::Flag(_))
-                        | (Semantic::OwnerType, Mapped::Owner(_))
+                    (
+                        Semantic::Vacant | Semantic::IsOld | Semantic::Walkable,
+                        Mapped::Flag(_)
+                    ) | (Semantic::OwnerType, Mapped::Owner(_))
                         | (Semantic::LandOwnership, Mapped::Land(_))
                         | (Semantic::BuildingUse, Mapped::Use(_))
                         | (Semantic::IdleKind, Mapped::Idle(_))
@@ -596,7 +757,10 @@ mod tests {
             };
             assert!(o.is_institutional());
         }
-        assert_eq!(m.get("业主共有"), Some(&Mapped::Owner(OwnerType::OwnersShared)));
+        assert_eq!(
+            m.get("业主共有"),
+            Some(&Mapped::Owner(OwnerType::OwnersShared))
+        );
         assert!(!OwnerType::Private.is_institutional());
     }
 }

@@ -275,7 +275,8 @@ impl Layer {
 
     /// Year built.
     pub fn build_year(&self, i: usize) -> Option<i32> {
-        self.number(i, Semantic::BuildYear).map(|y| y.round() as i32)
+        self.number(i, Semantic::BuildYear)
+            .map(|y| y.round() as i32)
     }
 
     /// Land-use code (三调 DLBM).

@@ -12,15 +12,12 @@ pub mod fields;
 pub mod layer;
 pub mod workspace;
 
-
 pub use attributes::{Attributes, FieldDef, FieldKind, OwnedValue, Value};
 pub use fields::{
-    BuildingUse, Category, FacilityKind, FieldBinding, IdleKind, LandOwnership, OwnerType,
-    Semantic,
+    BuildingUse, Category, FacilityKind, FieldBinding, IdleKind, LandOwnership, OwnerType, Semantic,
 };
 pub use layer::{Layer, Problem, ProblemKind, Severity};
 pub use workspace::Workspace;
-
 
 use serde::{Deserialize, Serialize};
 
