@@ -14,3 +14,4 @@ pub mod demo;
 pub mod index;
 pub mod io;
 pub mod model;
+pub mod network;

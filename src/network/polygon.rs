@@ -1,0 +1,1 @@
+//! Band polygons from reached line parts (in progress).
