@@ -305,3 +305,43 @@ fn nanjing_osm_extract_loads_into_every_mapped_role() {
         (a.center().x - b.center().x).abs() < 300.0 && (a.center().y - b.center().y).abs() < 300.0
     );
 }
+
+/// The R-tree against a linear scan of bounding boxes, on every real layer.
+#[test]
+fn spatial_index_matches_a_linear_scan_on_real_layers() {
+    use geo::{BoundingRect, Intersects, Rect};
+    for c in &CITIES {
+        let ws = load(&city(c.dir)).into_workspace().unwrap();
+        for layer in ws.layers() {
+            let e = layer.extent().unwrap();
+            // A deterministic spread of query boxes over the extent, small to large.
+            for k in 0..40u32 {
+                let fx = f64::from(k * 37 % 41) / 41.0;
+                let fy = f64::from(k * 53 % 43) / 43.0;
+                let size = 5.0 * f64::from(1 + k % 7).powi(3);
+                let min = geo::Coord {
+                    x: e.min().x + fx * e.width(),
+                    y: e.min().y + fy * e.height(),
+                };
+                let q = Rect::new(
+                    min,
+                    geo::Coord {
+                        x: min.x + size,
+                        y: min.y + size,
+                    },
+                );
+                let mut got: Vec<usize> = layer.index().query_rect(q).collect();
+                got.sort_unstable();
+                let want: Vec<usize> = (0..layer.len())
+                    .filter(|&i| {
+                        layer
+                            .geometry(i)
+                            .bounding_rect()
+                            .is_some_and(|r| r.intersects(&q))
+                    })
+                    .collect();
+                assert_eq!(got, want, "{} {} query {k}", c.dir, layer.role);
+            }
+        }
+    }
+}
