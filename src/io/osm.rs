@@ -904,7 +904,7 @@ fn layer_problems(role: Role, stats: &OsmStats) -> Vec<Problem> {
         };
         problems.push(Problem::new(
             Severity::Info,
-            ProblemKind::InvalidGeometry,
+            ProblemKind::Incomplete,
             format!(
                 "{} road(s) cross the extract's edge and were cut to their nodes in the extract: {}{more}",
                 stats.trimmed_roads.len(),
@@ -932,7 +932,7 @@ fn layer_problems(role: Role, stats: &OsmStats) -> Vec<Problem> {
     };
     problems.push(Problem::new(
         Severity::Warning,
-        ProblemKind::InvalidGeometry,
+        ProblemKind::Incomplete,
         format!(
             "{} OSM object(s) matching this role were left out because their geometry cannot be built from the extract (objects crossing the extract's edge, broken multipolygons): {}{more}",
             mine.len(),

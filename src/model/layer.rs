@@ -54,6 +54,9 @@ pub enum ProblemKind {
     UnmappedValue,
     /// A value that should be a number and is not.
     NotANumber,
+    /// Source objects left out or cut because the source holds only part of them (an OSM
+    /// multipolygon whose member ways lie outside the extract, a road crossing its edge).
+    Incomplete,
 }
 
 /// One finding about a layer, with where it is.
