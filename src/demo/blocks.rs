@@ -456,6 +456,15 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// One of the streets around the block, for naming a compound after it.
+    fn any_street(&mut self) -> String {
+        let names = self.grid.streets_around(self.block);
+        if names.is_empty() {
+            return self.street.clone();
+        }
+        (*self.rng.pick(&names)).to_string()
+    }
+
     fn street_base(&self) -> String {
         self.street
             .trim_end_matches('路')
@@ -592,8 +601,8 @@ impl<'a> Ctx<'a> {
             ][self.rng.weighted(&weights)];
             let mut ring = ring;
             // Open uses take only part of a wide lot; the rest becomes an old compound.
-            if matches!(use_, LotUse::Park | LotUse::Idle | LotUse::Parking) && w > 130.0 {
-                let part = self.rng.range(60.0, 100.0);
+            let part = self.rng.range(60.0, 100.0);
+            if matches!(use_, LotUse::Park | LotUse::Idle | LotUse::Parking) && w - part > 110.0 {
                 let west = self.rng.chance(0.5);
                 let cut = if west { bbox[0] + part } else { bbox[2] - part };
                 let (a, b) = split_ring(&ring, self.frame.world(cut, 0.0), self.frame.u);
@@ -1022,7 +1031,7 @@ impl<'a> Ctx<'a> {
 
     fn old_residential(&mut self, lot: &Lot) {
         let base = 1978 + (27.0 * self.rng.f64().powf(0.85)) as u32;
-        let street = self.street.clone();
+        let street = self.any_street();
         let raw = match self.rng.weighted(&[0.45, 0.3, 0.15, 0.1]) {
             0 => format!("{street}小区"),
             1 => format!("{street}新村"),
@@ -1053,6 +1062,11 @@ impl<'a> Ctx<'a> {
                 courtyard: false,
             },
         );
+        if lay.slabs.is_empty() {
+            // Too narrow for a row of slabs: leave it as idle land rather than an empty 小区.
+            self.idle_lot(lot);
+            return;
+        }
         let first = self.out.buildings.len();
         let kept = lay.slabs.clone();
         for (n, s) in kept.iter().enumerate() {
@@ -1089,7 +1103,7 @@ impl<'a> Ctx<'a> {
             });
         }
         let lane_name = if self.rng.chance(0.35) {
-            format!("{street}{}巷", cn_num(self.rng.int(1, 12)))
+            format!("{}{}巷", self.street, cn_num(self.rng.int(1, 12)))
         } else {
             String::new()
         };
@@ -1258,6 +1272,10 @@ impl<'a> Ctx<'a> {
                 }
             }
         });
+        if lay.slabs.is_empty() {
+            self.idle_lot(lot);
+            return;
+        }
         let first = self.out.buildings.len();
         let kept = lay.slabs.clone();
         let common = format!("{xq}全体业主");
@@ -1295,7 +1313,7 @@ impl<'a> Ctx<'a> {
                 },
             );
         }
-        if !kept.is_empty() && self.rng.chance(0.35) {
+        if !kept.is_empty() && self.rng.chance(0.45 * self.service) {
             let spots = self.top_spots(&lay, 36.0, 20.0);
             if let Some(r) = self.place_small(&mut placer, &spots) {
                 let floors = self.rng.int(2, 3);
@@ -1471,7 +1489,7 @@ impl<'a> Ctx<'a> {
             "合成;机关团体用地".to_string(),
             first,
         );
-        if self.rng.chance(0.25) {
+        if self.rng.chance(0.3 * self.service) {
             if let Some(at) = self.host_point(first, &kept) {
                 let cap = self.rng.int(100, 400);
                 self.add_facility(
@@ -1485,7 +1503,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn institution(&mut self, lot: &Lot) {
-        let kind = self.rng.weighted(&[0.4, 0.2, 0.2, 0.2]);
+        let s = self.service;
+        let kind = self
+            .rng
+            .weighted(&[0.4, 0.2, 0.05 + 0.15 * s, 0.05 + 0.15 * s]);
         let sb = self.street_base();
         let (raw, use_, note) = match kind {
             0 => (
@@ -1646,7 +1667,7 @@ impl<'a> Ctx<'a> {
                         owner: name.clone(),
                     });
                 }
-                if self.rng.chance(0.4) {
+                if self.rng.chance(0.5 * s) {
                     let spots = self.top_spots(&lay, 34.0, 18.0);
                     let spots: Vec<[f64; 4]> = spots
                         .iter()
@@ -1856,7 +1877,7 @@ impl<'a> Ctx<'a> {
                 self.add_facility(FacilityKind::MealPoint, format!("{title}长者食堂"), cap, at);
             }
         }
-        if self.rng.chance(0.1) {
+        if self.rng.chance(0.15 * self.service) {
             if let Some(at) = self.host_point(first, &kept) {
                 let beds = self.rng.int(3, 12) * 10;
                 self.add_facility(
@@ -2031,7 +2052,7 @@ impl<'a> Ctx<'a> {
         );
         let cap = ((area * 0.05) as u32).clamp(200, 2000);
         self.add_facility(FacilityKind::Fitness, format!("{name}健身场地"), cap, mid);
-        if self.rng.chance(0.15) {
+        if self.rng.chance(0.3 * self.service) {
             self.add_facility(
                 FacilityKind::CultureStation,
                 format!("{name}文化活动站"),

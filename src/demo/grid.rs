@@ -437,6 +437,27 @@ impl Grid {
         }
     }
 
+    /// Name of the street that edge `V(i, j)` belongs to (empty if the edge does not exist).
+    pub(crate) fn v_street_name(&self, i: usize, j: usize) -> &str {
+        match self.runs.get(self.v_run[j * (self.nx + 1) + i] as usize) {
+            Some(r) => &r.name,
+            None => "",
+        }
+    }
+
+    /// Names of the streets around a block (south, north, west, east), skipping missing ones.
+    pub(crate) fn streets_around(&self, b: &Block) -> Vec<&str> {
+        [
+            self.h_street_name(b.i0, b.j0),
+            self.h_street_name(b.i0, b.j1 + 1),
+            self.v_street_name(b.i0, b.j0),
+            self.v_street_name(b.i1 + 1, b.j0),
+        ]
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .collect()
+    }
+
     /// The river name of a river row.
     pub(crate) fn river_name(&self, j: usize) -> &str {
         self.river_names.get(&j).map(String::as_str).unwrap_or("")
@@ -564,14 +585,14 @@ impl Grid {
         None
     }
 
-    /// Walking-service level of a cell in [0.15, 1]: high in the south-west, falling to the
-    /// north-east so that the north-east compounds are clearly underserved.
+    /// Community-service level of a cell in [0, 1]: 1 in the south-west half, falling to 0 in
+    /// the north-east corner, so that the north-east compounds are clearly underserved.
     pub(crate) fn service_level(&self, i: usize, j: usize) -> f64 {
         let fx = (i as f64 + 0.5) / self.nx.max(1) as f64;
         let fy = (j as f64 + 0.5) / self.ny.max(1) as f64;
         let d = (fx + fy) / 2.0;
-        let t = ((d - 0.3) / 0.6).clamp(0.0, 1.0);
-        1.0 - 0.85 * t * t * (3.0 - 2.0 * t)
+        let t = ((d - 0.45) / 0.3).clamp(0.0, 1.0);
+        1.0 - t * t * (3.0 - 2.0 * t)
     }
 
     /// Index of the street-office region (5 × 5 cells) of a cell.

@@ -77,7 +77,7 @@ impl Default for DemoSpec {
 
 /// Average buildings per grid cell of the generator, measured on large districts; used by
 /// [`DemoSpec::scaled`] to size the grid.
-const BUILDINGS_PER_CELL: f64 = 14.7;
+const BUILDINGS_PER_CELL: f64 = 14.0;
 
 impl DemoSpec {
     /// The committed demo: about 2.5 km × 2 km near 120.36°E 36.07°N, one river with two bridges,
@@ -99,9 +99,9 @@ impl DemoSpec {
 
     /// The same generator on a larger grid sized for about `buildings_target` buildings, capped
     /// at exactly that many (a river every 24 rows, an expressway every 30 columns).
-    /// `scaled(1_000_000)` gives a square grid of about 270 × 270 blocks.
+    /// `scaled(1_000_000)` gives a square grid of about 280 × 280 blocks.
     pub fn scaled(buildings_target: usize) -> Self {
-        let cells = buildings_target as f64 * 1.08 / BUILDINGS_PER_CELL;
+        let cells = buildings_target as f64 * 1.10 / BUILDINGS_PER_CELL;
         let side = (cells.sqrt().ceil() as u32).max(4);
         Self {
             blocks_x: side,
