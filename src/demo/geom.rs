@@ -214,6 +214,9 @@ pub(crate) fn carve_corner(
 /// Even-odd point-in-ring test.
 pub(crate) fn point_in_ring(pt: Coord, ring: &[Coord]) -> bool {
     let n = ring.len();
+    if n < 3 {
+        return false;
+    }
     let mut inside = false;
     let mut j = n - 1;
     for i in 0..n {

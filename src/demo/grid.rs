@@ -299,7 +299,7 @@ impl Grid {
             .filter(|(_, c)| **c)
             .enumerate()
         {
-            let b = base(bases.len() - 1 - k);
+            let b = base(bases.len() - 1 - k % bases.len());
             expressway_names.insert(i, format!("{b}快速路"));
         }
 

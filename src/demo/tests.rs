@@ -689,6 +689,30 @@ fn scaled_spec_caps_buildings_exactly() {
 }
 
 #[test]
+fn degenerate_specs_do_not_panic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    for (bx, by, river, road) in [
+        (0, 0, 0, 0),
+        (1, 1, 0, 0),
+        (2, 1, 0, 1),
+        (1, 3, 1, 0),
+        (3, 2, 5, 7),
+    ] {
+        let spec = DemoSpec {
+            blocks_x: bx,
+            blocks_y: by,
+            river_rows: vec![river],
+            expressway_cols: vec![road],
+            ..DemoSpec::default_district()
+        };
+        let d = generate(&spec);
+        let s = write_shapefiles(&d, dir.path()).expect("write");
+        assert_eq!(s.counts[2], ("buildings", d.buildings.len()));
+        write_buildings_only(&spec, dir.path()).expect("write buildings");
+    }
+}
+
+#[test]
 fn committed_demo_matches_the_generator() {
     // Re-bless with: cargo run --release --example generate_demo -- data/
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
