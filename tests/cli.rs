@@ -71,3 +71,25 @@ fn check_exits_nonzero_on_a_bad_project_and_two_on_a_bad_config() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("layers.bildings"));
 }
+
+/// The README's first command: the embedded demo district loads cleanly.
+#[test]
+fn check_on_the_embedded_demo_data_is_usable() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let out = infill().args(["check", "--json"]).arg(&data).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["working_crs"]["epsg"], 4549);
+    for l in v["layers"].as_array().unwrap() {
+        assert_eq!(l["encoding"], "GBK", "{}", l["role"]);
+        assert_eq!(l["crs_epsg"], 4549, "{}", l["role"]);
+        assert!(l["count"].as_u64().unwrap() > 0, "{}", l["role"]);
+        let errors_or_warnings = l["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["severity"] != "info")
+            .count();
+        assert_eq!(errors_or_warnings, 0, "{}: {}", l["role"], l["problems"]);
+    }
+}
