@@ -15,3 +15,5 @@ pub mod index;
 pub mod io;
 pub mod model;
 pub mod network;
+#[cfg(test)]
+mod test_support;

@@ -76,8 +76,16 @@ fn check_exits_nonzero_on_a_bad_project_and_two_on_a_bad_config() {
 #[test]
 fn check_on_the_embedded_demo_data_is_usable() {
     let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    let out = infill().args(["check", "--json"]).arg(&data).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = infill()
+        .args(["check", "--json"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["working_crs"]["epsg"], 4549);
     for l in v["layers"].as_array().unwrap() {

@@ -10,11 +10,7 @@ pub fn shared_data() -> PathBuf {
     if let Ok(p) = std::env::var("INFILL_SHARED_DATA") {
         return PathBuf::from(p);
     }
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-    if beside.is_dir() {
-        return beside;
-    }
-    PathBuf::from("/work/shared/data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data")
 }
 
 /// One of the bureau-style city folders.

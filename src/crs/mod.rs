@@ -427,21 +427,7 @@ impl OutputConverter {
 /// Shared test helpers: the real `.prj` fixtures and metre distances.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use std::path::PathBuf;
-
-    /// The shared data directory: `$INFILL_SHARED_DATA`, else `<crate>/../shared/data`, else
-    /// `/work/shared/data`.
-    pub fn shared_data() -> PathBuf {
-        if let Some(dir) = std::env::var_os("INFILL_SHARED_DATA") {
-            return PathBuf::from(dir);
-        }
-        let sibling = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        if sibling.is_dir() {
-            sibling
-        } else {
-            PathBuf::from("/work/shared/data")
-        }
-    }
+    pub use crate::test_support::shared_data;
 
     /// The text of `<shared>/<city>/<layer>.prj`.
     pub fn prj(city: &str, layer: &str) -> String {

@@ -714,7 +714,7 @@ fn degenerate_specs_do_not_panic() {
 
 #[test]
 fn committed_demo_matches_the_generator() {
-    // Re-bless with: cargo run --release --example generate_demo -- data/
+    // Re-bless with: cargo run --release -- demo data/
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let dir = tempfile::tempdir().expect("tmp");
     let s = write_shapefiles(&generate(&DemoSpec::default_district()), dir.path()).expect("write");

@@ -264,21 +264,8 @@ fn to_geo(g: &OgrGeometry) -> Result<Option<geo::Geometry<f64>>, String> {
 mod tests {
     use super::*;
     use crate::model::Value;
-    use std::path::PathBuf;
+    use crate::test_support::shared_data;
     use std::process::Command;
-
-    /// The shared data folder: `INFILL_SHARED_DATA`, else `../shared/data` beside the crate,
-    /// else `/work/shared/data`.
-    fn shared_data() -> PathBuf {
-        if let Some(dir) = std::env::var_os("INFILL_SHARED_DATA") {
-            return PathBuf::from(dir);
-        }
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        if beside.exists() {
-            return beside;
-        }
-        PathBuf::from("/work/shared/data")
-    }
 
     /// Convert with `ogr2ogr` (gdal-bin) into `out`.
     fn ogr2ogr(args: &[&str], out: &Path, input: &Path) {

@@ -946,21 +946,8 @@ fn layer_problems(role: Role, stats: &OsmStats) -> Vec<Problem> {
 mod tests {
     use super::*;
     use crate::model::fields::Semantic;
+    use crate::test_support::shared_data;
     use geo::Validation;
-    use std::path::PathBuf;
-
-    /// The shared data folder: `INFILL_SHARED_DATA`, else `../shared/data` beside the crate,
-    /// else `/work/shared/data`.
-    fn shared_data() -> PathBuf {
-        if let Some(dir) = std::env::var_os("INFILL_SHARED_DATA") {
-            return PathBuf::from(dir);
-        }
-        let beside = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
-        if beside.exists() {
-            return beside;
-        }
-        PathBuf::from("/work/shared/data")
-    }
 
     fn read(relative: &str) -> OsmExtract {
         let path = shared_data().join(relative);
