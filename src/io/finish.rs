@@ -8,6 +8,7 @@ use geo::{BoundingRect, CoordsIter, Geometry, Rect, Validation};
 
 use super::{LoadError, RawLayer};
 use crate::crs::{wgs84, Crs, Transformer};
+use crate::index::SpatialIndex;
 use crate::model::fields::{default_values, role_fields, Mapped, Need, ValueType};
 use crate::model::layer::LayerSource;
 use crate::model::{FieldBinding, Layer, Problem, ProblemKind, Role, Semantic, Severity, Value};
@@ -113,9 +114,6 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
         out.push(g);
     }
 
-    let (invalid, mut geometry_problems) = validate(spec.role, &out);
-    problems.append(&mut geometry_problems);
-
     let mut bindings = Vec::new();
     let mut binding_errors = Vec::new();
     bind_fields(
@@ -131,7 +129,22 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
             problems: binding_errors,
         });
     }
-    check_values(&attributes, &bindings, &mut problems);
+    // Validity, the index and the value checks are independent; on a million footprints each
+    // takes a good part of a second, so they share the cores.
+    let ((invalid, mut geometry_problems), index, mut value_problems) = std::thread::scope(|s| {
+        let validation = s.spawn(|| validate(spec.role, &out));
+        let values = s.spawn(|| check_values(&attributes, &bindings));
+        let index = SpatialIndex::build(&out);
+        (
+            validation
+                .join()
+                .unwrap_or_else(|_| (Vec::new(), Vec::new())),
+            index,
+            values.join().unwrap_or_default(),
+        )
+    });
+    problems.append(&mut geometry_problems);
+    problems.append(&mut value_problems);
 
     let (encoding, encoding_how) = match encoding {
         Some((e, how)) => (Some(e), Some(how)),
@@ -146,8 +159,8 @@ pub fn finish_layer(raw: RawLayer, spec: &LayerSpec, working: &Crs) -> Result<La
         crs_epsg: crs.epsg(),
         crs_how,
     };
-    Ok(Layer::new(
-        spec.role, source, out, attributes, bindings, problems, invalid,
+    Ok(Layer::with_index(
+        spec.role, source, out, attributes, bindings, problems, invalid, index,
     ))
 }
 
@@ -501,11 +514,8 @@ fn binding(
 }
 
 /// Values a value map does not know, and numbers that are not numbers.
-fn check_values(
-    attributes: &crate::model::Attributes,
-    bindings: &[FieldBinding],
-    problems: &mut Vec<Problem>,
-) {
+fn check_values(attributes: &crate::model::Attributes, bindings: &[FieldBinding]) -> Vec<Problem> {
+    let mut problems = Vec::new();
     for b in bindings {
         match b.semantic.value_type() {
             ValueType::Flag | ValueType::Category => {
@@ -577,4 +587,5 @@ fn check_values(
             ValueType::Text => {}
         }
     }
+    problems
 }

@@ -161,8 +161,32 @@ impl Layer {
         problems: Vec<Problem>,
         invalid: Vec<usize>,
     ) -> Layer {
-        debug_assert_eq!(geometries.len(), attributes.len());
         let index = SpatialIndex::build(&geometries);
+        Layer::with_index(
+            role, source, geometries, attributes, bindings, problems, invalid, index,
+        )
+    }
+
+    /// As [`Layer::new`], with the index already built over `geometries`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_index(
+        role: Role,
+        source: LayerSource,
+        geometries: Vec<Geometry<f64>>,
+        attributes: Attributes,
+        bindings: Vec<FieldBinding>,
+        problems: Vec<Problem>,
+        invalid: Vec<usize>,
+        index: SpatialIndex,
+    ) -> Layer {
+        debug_assert_eq!(geometries.len(), attributes.len());
+        debug_assert_eq!(
+            index.len(),
+            geometries
+                .iter()
+                .filter(|g| g.bounding_rect().is_some())
+                .count()
+        );
         let extent = index.extent();
         Layer {
             role,
