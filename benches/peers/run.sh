@@ -57,6 +57,8 @@ cleanup() {
   if [ "$rc" -eq 0 ]; then rm -f "$OUT/initdb.log"; fi
 }
 trap cleanup EXIT
+# Make Ctrl-C and kill run the EXIT trap too, so the private server never outlives the script.
+trap 'exit 130' INT TERM
 
 mkdir -p "$OUT"
 rm -rf "$TIMES"
@@ -181,7 +183,8 @@ pg_variant() {
   {
     echo "src,us,reach"
     "${PSQL[@]}" -At -F, -c "SELECT src, round(us::numeric, 1), reach FROM peers_bench('$variant', $CUTOFF_S, $CUTOFF_M, $PG_BUFFER_M, $WARMUP)"
-  } >"$TIMES/pg_$variant.csv.part"
+  } >"$TIMES/pg_$variant.csv.part" &
+  wait $!  # in the background so that Ctrl-C/kill reaches the cleanup at once, not after 200 sources
   mv "$TIMES/pg_$variant.csv.part" "$TIMES/pg_$variant.csv"
 }
 pg_variant plain
