@@ -170,8 +170,8 @@ pub fn read_table(
         .map_err(|e| LoadError::io(path, e))?;
 
     let mut record = vec![0u8; header.record_len];
-    let mut values: Vec<Value<'_>> = Vec::with_capacity(defs.len());
-    let mut texts: Vec<String> = vec![String::new(); defs.len()];
+    // Non-ASCII text decoded for the current record, per field; ASCII is borrowed from `record`.
+    let mut decoded: Vec<String> = vec![String::new(); defs.len()];
     let mut deleted = Vec::new();
     let mut bad_numbers: Vec<(usize, usize, String)> = vec![(0, 0, String::new()); defs.len()];
     for r in 0..header.records {
@@ -182,26 +182,18 @@ pub fn read_table(
             deleted.push(r);
             continue;
         }
+        // Pass 1: decode the non-ASCII text (ASCII is the same in every encoding infill accepts).
         for (fi, f) in header.fields.iter().enumerate() {
-            let raw = &record[f.offset..f.offset + f.len];
-            let t = trim(raw);
-            let text = &mut texts[fi];
+            let t = trim(&record[f.offset..f.offset + f.len]);
+            if matches!(f.kind, b'I' | b'+' | b'O' | b'B') || t.is_ascii() {
+                continue;
+            }
+            let text = &mut decoded[fi];
             text.clear();
-            let ok = match f.kind {
-                b'I' | b'+' | b'O' | b'B' => true,
-                _ if t.is_ascii() => {
-                    // ASCII is the same in every encoding infill accepts.
-                    text.push_str(std::str::from_utf8(t).unwrap_or_default());
-                    true
-                }
-                _ => {
-                    let mut decoder = encoding.new_decoder_without_bom_handling();
-                    text.reserve(t.len() * 3);
-                    let (result, _) = decoder.decode_to_string_without_replacement(t, text, true);
-                    matches!(result, encoding_rs::DecoderResult::InputEmpty)
-                }
-            };
-            if !ok {
+            text.reserve(t.len() * 3);
+            let mut decoder = encoding.new_decoder_without_bom_handling();
+            let (result, _) = decoder.decode_to_string_without_replacement(t, text, true);
+            if !matches!(result, encoding_rs::DecoderResult::InputEmpty) {
                 return Ok(Err(Malformed {
                     record: r + 1,
                     field: defs[fi].name.clone(),
@@ -213,11 +205,29 @@ pub fn read_table(
                 }));
             }
         }
-        values.clear();
+        // Pass 2: one value per field, straight into the columns.
+        let mut dates: Vec<(usize, String)> = Vec::new();
         for (fi, f) in header.fields.iter().enumerate() {
+            if f.kind == b'D' {
+                let t = trim(&record[f.offset..f.offset + f.len]);
+                if t.len() == 8 && t.iter().all(u8::is_ascii_digit) {
+                    let d = std::str::from_utf8(t).unwrap_or_default();
+                    dates.push((fi, format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])));
+                }
+            }
+        }
+        let record = &record;
+        let decoded = &decoded;
+        let mut bad = Vec::new();
+        let row = header.fields.iter().enumerate().map(|(fi, f)| {
             let raw = &record[f.offset..f.offset + f.len];
-            let text = texts[fi].as_str();
-            let v = match f.kind {
+            let t = trim(raw);
+            let text: &str = if t.is_ascii() {
+                std::str::from_utf8(t).unwrap_or_default()
+            } else {
+                decoded[fi].as_str()
+            };
+            match f.kind {
                 b'N' | b'F' => {
                     if text.is_empty() || text.bytes().all(|b| b == b'*') {
                         Value::Null
@@ -227,7 +237,7 @@ pub fn read_table(
                             Err(_) => match text.parse::<f64>() {
                                 Ok(v) if v.fract() == 0.0 => Value::Integer(v as i64),
                                 _ => {
-                                    note_bad_number(&mut bad_numbers[fi], r, text);
+                                    bad.push(fi);
                                     Value::Null
                                 }
                             },
@@ -236,7 +246,7 @@ pub fn read_table(
                         match text.parse::<f64>() {
                             Ok(v) if v.is_finite() => Value::Number(v),
                             _ => {
-                                note_bad_number(&mut bad_numbers[fi], r, text);
+                                bad.push(fi);
                                 Value::Null
                             }
                         }
@@ -247,18 +257,11 @@ pub fn read_table(
                     Some(b'N' | b'n' | b'F' | b'f') => Value::Bool(false),
                     _ => Value::Null,
                 },
-                b'D' => {
-                    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
-                        // Kept as ISO text; `texts` holds the digits, so format into place.
-                        let iso = format!("{}-{}-{}", &text[..4], &text[4..6], &text[6..]);
-                        texts[fi] = iso;
-                        Value::Text("")
-                    } else if text.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::Text("")
-                    }
-                }
+                b'D' => match dates.iter().find(|(i, _)| *i == fi) {
+                    Some((_, iso)) => Value::Text(iso),
+                    None if text.is_empty() => Value::Null,
+                    None => Value::Text(text),
+                },
                 b'I' if raw.len() == 4 => {
                     Value::Integer(i32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]) as i64)
                 }
@@ -267,24 +270,18 @@ pub fn read_table(
                     b.copy_from_slice(raw);
                     Value::Number(f64::from_le_bytes(b))
                 }
-                _ => {
-                    if text.is_empty() {
-                        Value::Null
-                    } else {
-                        Value::Text("")
-                    }
-                }
-            };
-            values.push(v);
-        }
-        // Text values point into `texts`; fill them in now that `texts` is no longer mutated.
-        let row = values.iter().enumerate().map(|(fi, v)| match v {
-            Value::Text(_) => Value::Text(texts[fi].as_str()),
-            other => *other,
+                _ if text.is_empty() => Value::Null,
+                _ => Value::Text(text),
+            }
         });
         attributes
             .push_record(row)
             .map_err(|m| corrupt(Some(r + 1), m))?;
+        for fi in bad {
+            let f = &header.fields[fi];
+            let t = trim(&record[f.offset..f.offset + f.len]);
+            note_bad_number(&mut bad_numbers[fi], r, &String::from_utf8_lossy(t));
+        }
     }
     attributes.shrink_to_fit();
     let problems = bad_numbers
@@ -343,4 +340,116 @@ pub fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
     }
     let upper = shp.with_extension(ext.to_ascii_uppercase());
     upper.exists().then_some(upper)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
+
+    /// A table with every field type bureau files use, one GBK record, one bad number, one
+    /// deleted record.
+    fn write_table(path: &Path) {
+        let name = |n: &str| FieldName::try_from(n).unwrap();
+        let mut w =
+            TableWriterBuilder::with_encoding(dbase::encoding::EncodingRs::from(encoding_rs::GBK))
+                .add_character_field(name("MC"), 20)
+                .add_numeric_field(name("CS"), 4, 0)
+                .add_numeric_field(name("MJ"), 12, 2)
+                .add_logical_field(name("SF"))
+                .add_date_field(name("RQ"))
+                .build_with_file_dest(path)
+                .unwrap();
+        for (mc, cs, mj, sf, rq) in [
+            (
+                "福州路小区",
+                6.0,
+                1234.5,
+                Some(true),
+                dbase::Date::new(5, 3, 1998).ok(),
+            ),
+            ("BAD", 7.0, 99.0, Some(false), None),
+            ("deleted", 1.0, 1.0, None, None),
+        ] {
+            let mut r = Record::default();
+            r.insert("MC".into(), FieldValue::Character(Some(mc.into())));
+            r.insert("CS".into(), FieldValue::Numeric(Some(cs)));
+            r.insert("MJ".into(), FieldValue::Numeric(Some(mj)));
+            r.insert("SF".into(), FieldValue::Logical(sf));
+            r.insert("RQ".into(), FieldValue::Date(rq));
+            w.write_record(&r).unwrap();
+        }
+        w.finalize().unwrap();
+        drop(w);
+        // Corrupt the second record's MJ and mark the third deleted, by hand.
+        let mut bytes = std::fs::read(path).unwrap();
+        let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+        let record_len = u16::from_le_bytes([bytes[10], bytes[11]]) as usize;
+        let mj = header_len + record_len + 1 + 20 + 4;
+        bytes[mj..mj + 12].copy_from_slice(b"  12,5 m2   ");
+        bytes[header_len + 2 * record_len] = b'*';
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn every_field_type_decodes_into_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.dbf");
+        write_table(&path);
+        let header = read_header(&path).unwrap();
+        assert_eq!(header.records, 3);
+        let Ok(table) = read_table(&path, &header, encoding_rs::GBK).unwrap() else {
+            panic!("GBK text must decode")
+        };
+        let a = &table.attributes;
+        assert_eq!(a.len(), 2);
+        assert_eq!(table.deleted, vec![2]);
+        let kinds: Vec<FieldKind> = a.fields().iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                FieldKind::Text,
+                FieldKind::Integer,
+                FieldKind::Number,
+                FieldKind::Bool,
+                FieldKind::Text
+            ]
+        );
+        assert_eq!(a.get(0, 0), Value::Text("福州路小区"));
+        assert_eq!(a.get(0, 1), Value::Integer(6));
+        assert_eq!(a.get(0, 2), Value::Number(1234.5));
+        assert_eq!(a.get(0, 3), Value::Bool(true));
+        assert_eq!(a.get(0, 4), Value::Text("1998-03-05"));
+        assert_eq!(a.get(1, 2), Value::Null);
+        assert_eq!(a.get(1, 3), Value::Bool(false));
+        assert_eq!(a.get(1, 4), Value::Null);
+        let p = &table.problems[0];
+        assert_eq!((p.record, p.field.as_deref()), (Some(2), Some("MJ")));
+        assert!(p.message.contains("12,5 m2"), "{}", p.message);
+    }
+
+    #[test]
+    fn malformed_text_names_record_field_and_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.dbf");
+        write_table(&path);
+        let header = read_header(&path).unwrap();
+        let Err(m) = read_table(&path, &header, encoding_rs::UTF_8).unwrap() else {
+            panic!("GBK is not UTF-8")
+        };
+        assert_eq!((m.record, m.field.as_str()), (1, "MC"));
+        assert!(m.bytes.starts_with("B8 A3"), "{}", m.bytes);
+    }
+
+    #[test]
+    fn a_short_file_is_reported_as_truncated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.dbf");
+        write_table(&path);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() - 40]).unwrap();
+        let header = read_header(&path).unwrap();
+        let e = read_table(&path, &header, encoding_rs::GBK).err().unwrap();
+        assert!(e.to_string().contains("truncated"), "{e}");
+    }
 }
