@@ -784,3 +784,502 @@ impl Hasher for SegmentHasher {
         self.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{
+        line_string, Area, BooleanOps, Buffer, Contains, Intersects, MultiLineString, Point,
+        Validation, Winding,
+    };
+    use proptest::prelude::*;
+
+    fn distance_to_segment(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 > 0.0 {
+            (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        ((p.x - a.x - t * dx).powi(2) + (p.y - a.y - t * dy).powi(2)).sqrt()
+    }
+
+    /// Brute-force distance from `p` to the lines of bands `0..=k`.
+    fn distance_to_bands(p: Coord<f64>, bands: &[Vec<LineString<f64>>], k: usize) -> f64 {
+        let mut best = f64::INFINITY;
+        for line in bands[..=k].iter().flatten() {
+            if line.0.len() == 1 {
+                best = best.min(distance_to_segment(p, line.0[0], line.0[0]));
+            }
+            for s in line.lines() {
+                best = best.min(distance_to_segment(p, s.start, s.end));
+            }
+        }
+        best
+    }
+
+    fn all_segments(lines: &[LineString<f64>]) -> Vec<(Coord<f64>, Coord<f64>)> {
+        lines
+            .iter()
+            .flat_map(|l| {
+                let single = (l.0.len() == 1).then(|| (l.0[0], l.0[0]));
+                l.lines().map(|s| (s.start, s.end)).chain(single)
+            })
+            .collect()
+    }
+
+    /// Validity, orientation, nesting, coverage, outside bound and the per-cell oracle (every
+    /// `stride`-th cell centre) for one call.
+    fn check_all(
+        bands: &[Vec<LineString<f64>>],
+        spec: &PolygonSpec,
+        out: &[MultiPolygon<f64>],
+        stride: usize,
+    ) {
+        let r = spec.resolution_m;
+        let w = effective_width(spec.width_m, r);
+        assert_eq!(out.len(), bands.len());
+        for (k, mp) in out.iter().enumerate() {
+            // Validity and orientation.
+            assert!(
+                mp.is_valid(),
+                "band {k} invalid: {:?}",
+                mp.validation_errors()
+            );
+            for p in mp {
+                assert!(
+                    p.exterior().is_ccw(),
+                    "band {k}: exterior not counter-clockwise"
+                );
+                assert!(
+                    p.interiors().iter().all(|h| h.is_cw()),
+                    "band {k}: hole not clockwise"
+                );
+            }
+            // Nesting.
+            if k + 1 < out.len() {
+                let outside = mp.difference(&out[k + 1]).unsigned_area();
+                assert!(
+                    outside <= 1e-9 * mp.unsigned_area().max(1.0),
+                    "band {k} ⊄ band {}: {outside} m²",
+                    k + 1
+                );
+            }
+            let segments: Vec<_> = bands[..=k].iter().flat_map(|b| all_segments(b)).collect();
+            if segments.is_empty() {
+                assert!(mp.0.is_empty());
+                continue;
+            }
+            // Coverage: line points, and points within w − r of them.
+            for &(a, b) in &all_segments(&bands[k]) {
+                let (dx, dy) = (b.x - a.x, b.y - a.y);
+                let len = (dx * dx + dy * dy).sqrt();
+                let (nx, ny) = if len > 0.0 {
+                    (-dy / len, dx / len)
+                } else {
+                    (0.0, 1.0)
+                };
+                for t in [0.0, 0.13, 0.5, 0.77, 1.0] {
+                    let p = Coord {
+                        x: a.x + t * dx,
+                        y: a.y + t * dy,
+                    };
+                    assert!(
+                        mp.intersects(&Point(p)),
+                        "band {k}: line point {p:?} outside"
+                    );
+                    if w > r {
+                        for s in [-1.0, 1.0] {
+                            let off = s * (w - r) * 0.999;
+                            let q = Coord {
+                                x: p.x + off * nx,
+                                y: p.y + off * ny,
+                            };
+                            assert!(
+                                mp.intersects(&Point(q)),
+                                "band {k}: {q:?} near a line outside"
+                            );
+                        }
+                    }
+                }
+            }
+            // Per-cell oracle on the aligned grid, and the outside bound on cell corners.
+            let (mut minx, mut miny, mut maxx, mut maxy) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+            for &(a, b) in &segments {
+                minx = minx.min(a.x.min(b.x));
+                miny = miny.min(a.y.min(b.y));
+                maxx = maxx.max(a.x.max(b.x));
+                maxy = maxy.max(a.y.max(b.y));
+            }
+            let i0 = ((minx - w) / r).floor() as i64 - 2;
+            let j0 = ((miny - w) / r).floor() as i64 - 2;
+            let i1 = ((maxx + w) / r).ceil() as i64 + 2;
+            let j1 = ((maxy + w) / r).ceil() as i64 + 2;
+            let mut n = 0usize;
+            for j in j0..=j1 {
+                for i in i0..=i1 {
+                    n += 1;
+                    if n % stride != 0 {
+                        continue;
+                    }
+                    let centre = Coord {
+                        x: (i as f64 + 0.5) * r,
+                        y: (j as f64 + 0.5) * r,
+                    };
+                    let d = distance_to_bands(centre, bands, k);
+                    if (d - w).abs() > 1e-6 * w.max(1.0) {
+                        assert_eq!(
+                            mp.contains(&Point(centre)),
+                            d < w,
+                            "band {k}: cell centre {centre:?} at {d} m (w {w})"
+                        );
+                    }
+                    let corner = Coord {
+                        x: i as f64 * r,
+                        y: j as f64 * r,
+                    };
+                    if distance_to_bands(corner, bands, k)
+                        > w + r * std::f64::consts::FRAC_1_SQRT_2 + 1e-6
+                    {
+                        assert!(
+                            !mp.intersects(&Point(corner)),
+                            "band {k}: far point {corner:?} inside"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first `fraction` of a polyline's length.
+    fn prefix(line: &[Coord<f64>], fraction: f64) -> LineString<f64> {
+        let total: f64 = line
+            .windows(2)
+            .map(|w| distance_to_segment(w[0], w[1], w[1]))
+            .sum();
+        let mut left = total * fraction;
+        let mut out = vec![line[0]];
+        for w in line.windows(2) {
+            let len = distance_to_segment(w[0], w[1], w[1]);
+            if left >= len {
+                out.push(w[1]);
+                left -= len;
+            } else {
+                let t = if len > 0.0 { left / len } else { 0.0 };
+                out.push(Coord {
+                    x: w[0].x + t * (w[1].x - w[0].x),
+                    y: w[0].y + t * (w[1].y - w[0].y),
+                });
+                break;
+            }
+        }
+        LineString::new(out)
+    }
+
+    fn random_bands() -> impl Strategy<Value = (Vec<Vec<LineString<f64>>>, PolygonSpec)> {
+        let polyline = prop::collection::vec((0.0..2000.0f64, 0.0..2000.0f64), 2..6);
+        let line = (polyline, prop::collection::vec(0.0..1.0f64, 3));
+        (
+            prop::collection::vec(line, 1..10),
+            1usize..4,
+            10.0..60.0f64,
+            5.0..10.0f64,
+            prop::bool::ANY,
+        )
+            .prop_map(|(lines, n_bands, width_m, resolution_m, far)| {
+                // Far from the origin like real projected coordinates (UTM-like northing).
+                let (ox, oy) = if far {
+                    (500_000.0, 3_500_000.0)
+                } else {
+                    (0.0, 0.0)
+                };
+                let bands = (0..n_bands)
+                    .map(|k| {
+                        lines
+                            .iter()
+                            .filter_map(|(pts, reach)| {
+                                let coords: Vec<Coord<f64>> = pts
+                                    .iter()
+                                    .map(|&(x, y)| Coord {
+                                        x: x + ox,
+                                        y: y + oy,
+                                    })
+                                    .collect();
+                                // Reached fraction grows with the band; 1 on the last band.
+                                let mut f: Vec<f64> = reach.clone();
+                                f.sort_by(f64::total_cmp);
+                                let fraction = if k + 1 == n_bands { 1.0 } else { f[k] };
+                                (fraction > 0.05).then(|| prefix(&coords, fraction))
+                            })
+                            .collect()
+                    })
+                    .collect();
+                (
+                    bands,
+                    PolygonSpec {
+                        width_m,
+                        resolution_m,
+                    },
+                )
+            })
+    }
+
+    /// Single points on cell centres, one band each or none: checkerboards, diagonal touches and
+    /// corners that become saddles only in later bands.
+    fn random_pixels() -> impl Strategy<Value = Vec<Vec<LineString<f64>>>> {
+        prop::collection::vec(0u8..5, 144).prop_map(|cells| {
+            let mut bands = vec![Vec::new(); 3];
+            for (n, &band) in cells.iter().enumerate() {
+                let (i, j) = ((n % 12) as f64, (n / 12) as f64);
+                for later in bands.iter_mut().skip(usize::from(band)) {
+                    later.push(line_string![(x: (i + 0.5) * 10.0, y: (j + 0.5) * 10.0)]);
+                }
+            }
+            bands
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_lines_give_valid_nested_covering_polygons((bands, spec) in random_bands()) {
+            let out = band_polygons(&bands, &spec);
+            check_all(&bands, &spec, &out, 7);
+        }
+
+        #[test]
+        fn diagonal_touching_pixels_give_valid_nested_polygons(bands in random_pixels()) {
+            let spec = PolygonSpec { width_m: 1.0, resolution_m: 10.0 };
+            let out = band_polygons(&bands, &spec);
+            check_all(&bands, &spec, &out, 1);
+        }
+    }
+
+    #[test]
+    fn checkerboard_is_valid_with_separate_squares() {
+        let mut pixels = Vec::new();
+        for j in 0..6 {
+            for i in 0..6 {
+                if (i + j) % 2 == 0 {
+                    pixels.push(
+                        line_string![(x: (i as f64 + 0.5) * 10.0, y: (j as f64 + 0.5) * 10.0)],
+                    );
+                }
+            }
+        }
+        let bands = vec![pixels];
+        let spec = PolygonSpec {
+            width_m: 1.0,
+            resolution_m: 10.0,
+        };
+        let out = band_polygons(&bands, &spec);
+        check_all(&bands, &spec, &out, 1);
+        assert_eq!(out[0].0.len(), 18, "each square is its own polygon");
+    }
+
+    #[test]
+    fn diagonal_chain_that_closes_keeps_its_hole() {
+        // A diamond of pixels touching only at corners: 4-connected, so separate squares, no hole.
+        let ring = [
+            (5, 0),
+            (6, 1),
+            (7, 2),
+            (6, 3),
+            (5, 4),
+            (4, 3),
+            (3, 2),
+            (4, 1),
+        ];
+        let pixels: Vec<LineString<f64>> = ring
+            .iter()
+            .map(|&(i, j)| line_string![(x: (i as f64 + 0.5) * 10.0, y: (j as f64 + 0.5) * 10.0)])
+            .collect();
+        let bands = vec![pixels[..3].to_vec(), pixels.clone()];
+        let spec = PolygonSpec {
+            width_m: 0.0,
+            resolution_m: 10.0,
+        };
+        let out = band_polygons(&bands, &spec);
+        check_all(&bands, &spec, &out, 1);
+        assert_eq!(out[1].0.len(), 8);
+        assert!(out[1].iter().all(|p| p.interiors().is_empty()));
+    }
+
+    #[test]
+    fn closed_loop_gives_a_polygon_with_a_clockwise_hole() {
+        let square = line_string![
+            (x: 0.0, y: 0.0), (x: 600.0, y: 0.0), (x: 600.0, y: 600.0), (x: 0.0, y: 600.0), (x: 0.0, y: 0.0)
+        ];
+        let bands = vec![vec![prefix(&square.0, 0.5)], vec![square.clone()]];
+        let spec = PolygonSpec::default();
+        let out = band_polygons(&bands, &spec);
+        check_all(&bands, &spec, &out, 3);
+        assert_eq!(out[0].0.len(), 1);
+        assert!(out[0].0[0].interiors().is_empty());
+        assert_eq!(out[1].0.len(), 1);
+        let polygon = &out[1].0[0];
+        assert_eq!(polygon.interiors().len(), 1);
+        let hole = Polygon::new(polygon.interiors()[0].clone(), vec![]).unsigned_area();
+        assert!(
+            (hole - 500.0 * 500.0).abs() < 4.0 * 500.0 * 10.0,
+            "hole {hole} m²"
+        );
+    }
+
+    #[test]
+    fn area_lies_between_exact_buffers_one_cell_apart() {
+        // A bent street with a side street, far from the origin.
+        let (ox, oy) = (500_000.0, 3_500_000.0);
+        let lines = vec![
+            line_string![(x: ox, y: oy), (x: ox + 400.0, y: oy + 35.0), (x: ox + 610.0, y: oy + 300.0)],
+            line_string![(x: ox + 200.0, y: oy - 150.0), (x: ox + 230.0, y: oy + 260.0)],
+        ];
+        for (width_m, resolution_m) in [(50.0, 10.0), (25.0, 5.0), (12.0, 7.5)] {
+            let spec = PolygonSpec {
+                width_m,
+                resolution_m,
+            };
+            let out = band_polygons(&[lines.clone()], &spec);
+            let area = out[0].unsigned_area();
+            let multi = MultiLineString::new(lines.clone());
+            let slack = resolution_m * std::f64::consts::FRAC_1_SQRT_2;
+            let inner = multi.buffer(width_m - slack).unsigned_area();
+            let outer = multi.buffer(width_m + slack).unsigned_area();
+            assert!(
+                inner < area && area < outer,
+                "{inner} < {area} < {outer} for {spec:?}"
+            );
+            // And within a few percent of the exact buffer at the width itself.
+            let exact = multi.buffer(width_m).unsigned_area();
+            assert!(
+                (area - exact).abs() < 0.05 * exact,
+                "{area} vs exact {exact}"
+            );
+        }
+    }
+
+    #[test]
+    fn area_matches_covered_cells_minus_cuts() {
+        let bands = vec![vec![line_string![(x: 3.0, y: 7.0), (x: 803.0, y: 251.0)]]];
+        let spec = PolygonSpec {
+            width_m: 33.0,
+            resolution_m: 8.0,
+        };
+        let out = band_polygons(&bands, &spec);
+        let r = spec.resolution_m;
+        let w = effective_width(spec.width_m, r);
+        let mut covered = 0usize;
+        for j in -20..60 {
+            for i in -20..130 {
+                let c = Coord {
+                    x: (i as f64 + 0.5) * r,
+                    y: (j as f64 + 0.5) * r,
+                };
+                covered += usize::from(distance_to_bands(c, &bands, 0) < w);
+            }
+        }
+        let cells = covered as f64 * r * r;
+        let vertices: usize = out[0].iter().map(|p| p.exterior().0.len()).sum();
+        let cut = (r / SUB as f64).powi(2) / 2.0;
+        let area = out[0].unsigned_area();
+        assert!(
+            area <= cells + 1e-6 && area >= cells - vertices as f64 * cut,
+            "{area} vs {cells}"
+        );
+    }
+
+    #[test]
+    fn empty_bands_give_empty_polygons() {
+        let out = band_polygons(&[vec![], vec![]], &PolygonSpec::default());
+        assert_eq!(out, vec![MultiPolygon::new(vec![]); 2]);
+        assert!(band_polygons(&[], &PolygonSpec::default()).is_empty());
+    }
+
+    #[test]
+    fn strict_call_names_the_bad_input() {
+        let mut builder = PolygonBuilder::new();
+        let ok = vec![vec![line_string![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0)]]];
+        let bad_width = PolygonSpec {
+            width_m: f64::NAN,
+            ..PolygonSpec::default()
+        };
+        assert!(matches!(
+            builder.try_band_polygons(&ok, &bad_width),
+            Err(PolygonError::InvalidWidth(_))
+        ));
+        let bad_resolution = PolygonSpec {
+            resolution_m: 0.0,
+            ..PolygonSpec::default()
+        };
+        assert!(matches!(
+            builder.try_band_polygons(&ok, &bad_resolution),
+            Err(PolygonError::InvalidResolution(_))
+        ));
+        let nan = vec![
+            ok[0].clone(),
+            vec![
+                ok[0][0].clone(),
+                line_string![(x: 0.0, y: 0.0), (x: f64::NAN, y: 1.0)],
+            ],
+        ];
+        assert!(matches!(
+            builder.try_band_polygons(&nan, &PolygonSpec::default()),
+            Err(PolygonError::NonFiniteCoordinate {
+                band: 1,
+                line: 1,
+                vertex: 1,
+                ..
+            })
+        ));
+        let huge = vec![vec![line_string![(x: 0.0, y: 0.0), (x: 1e6, y: 1e6)]]];
+        let fine = PolygonSpec {
+            width_m: 5.0,
+            resolution_m: 1.0,
+        };
+        assert!(matches!(
+            builder.try_band_polygons(&huge, &fine),
+            Err(PolygonError::GridTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn lenient_call_repairs_bad_input() {
+        let mut builder = PolygonBuilder::new();
+        let nan = vec![vec![
+            line_string![(x: 0.0, y: 0.0), (x: f64::NAN, y: 1.0), (x: 100.0, y: 0.0)],
+        ]];
+        let bad = PolygonSpec {
+            width_m: -1.0,
+            resolution_m: f64::INFINITY,
+        };
+        let out = builder.band_polygons(&nan, &bad);
+        assert!(out[0].is_valid());
+        assert!(out[0].contains(&Point::new(50.0, 0.0)));
+        let huge = vec![vec![line_string![(x: 0.0, y: 0.0), (x: 3e5, y: 3e5)]]];
+        let out = builder.band_polygons(
+            &huge,
+            &PolygonSpec {
+                width_m: 5.0,
+                resolution_m: 1.0,
+            },
+        );
+        assert!(out[0].is_valid());
+        assert!(out[0].intersects(&Point::new(1.5e5, 1.5e5)));
+    }
+
+    #[test]
+    fn builder_reuse_gives_the_same_result() {
+        let mut builder = PolygonBuilder::new();
+        let a = vec![vec![line_string![(x: 0.0, y: 0.0), (x: 300.0, y: 80.0)]]];
+        let b = vec![vec![
+            line_string![(x: -500.0, y: 20.0), (x: 100.0, y: 900.0), (x: 400.0, y: 0.0)],
+        ]];
+        let spec = PolygonSpec::default();
+        let first = builder.band_polygons(&a, &spec);
+        builder.band_polygons(&b, &spec);
+        assert_eq!(builder.band_polygons(&a, &spec), first);
+        assert_eq!(band_polygons(&a, &spec), first);
+    }
+}
