@@ -1201,6 +1201,19 @@ mod tests {
     }
 
     #[test]
+    fn island_with_a_hole_inside_a_hole_goes_to_the_right_exterior() {
+        let square = |lo: f64, hi: f64| line_string![(x: lo, y: lo), (x: hi, y: lo), (x: hi, y: hi), (x: lo, y: hi), (x: lo, y: lo)];
+        let bands = vec![vec![square(300.0, 700.0), square(0.0, 1000.0)]];
+        let spec = PolygonSpec::default();
+        let out = band_polygons(&bands, &spec);
+        check_all(&bands, &spec, &out, 3000);
+        assert_eq!(out[0].0.len(), 2);
+        assert!(out[0].iter().all(|p| p.interiors().len() == 1));
+        assert!(!out[0].contains(&Point::new(500.0, 500.0)));
+        assert!(!out[0].contains(&Point::new(500.0, 150.0)));
+    }
+
+    #[test]
     fn area_lies_between_exact_buffers_one_cell_apart() {
         // A bent street with a side street, far from the origin.
         let (ox, oy) = (500_000.0, 3_500_000.0);
@@ -1213,7 +1226,7 @@ mod tests {
                 width_m,
                 resolution_m,
             };
-            let out = band_polygons(&[lines.clone()], &spec);
+            let out = band_polygons(std::slice::from_ref(&lines), &spec);
             let area = out[0].unsigned_area();
             let multi = MultiLineString::new(lines.clone());
             let slack = resolution_m * std::f64::consts::FRAC_1_SQRT_2;
