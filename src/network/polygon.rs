@@ -125,7 +125,7 @@ const EMPTY: u32 = u32::MAX;
 ///
 /// This never fails: a non-finite or out-of-range width or resolution falls back to the
 /// [`PolygonSpec::default`] value, vertices with a non-finite coordinate are skipped, and the
-/// resolution is coarsened if the lines span more than [`MAX_CELLS`] cells. Use
+/// resolution is coarsened if the lines span more than 2²² (about 4 million) cells. Use
 /// [`PolygonBuilder::try_band_polygons`] to get these as errors instead, and a kept
 /// [`PolygonBuilder`] to reuse buffers across calls.
 ///
