@@ -1,0 +1,338 @@
+//! The walk network: the bounded search against a plain full Dijkstra (random graphs and every
+//! real network), graph topology rules, snapping and catchments.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::path::Path;
+
+use geo::{line_string, Coord, LineString};
+use infill::config::Config;
+use infill::io::load::load_workspace;
+use infill::model::Role;
+use infill::network::{
+    catchment, snap_node, snap_origins, CatchmentSpec, GraphSpec, Origin, OriginSnap, Search,
+    WalkGraph,
+};
+use proptest::prelude::*;
+
+use crate::util::{city, shared_data, write_shapefile};
+
+/// Plain full Dijkstra over the edge list (its own adjacency, no bound, no stamps).
+fn full_dijkstra(g: &WalkGraph, sources: &[(u32, f64)]) -> Vec<f64> {
+    let n = g.node_count();
+    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    for e in g.edges() {
+        adj[e.source as usize].push((e.target, e.cost));
+        adj[e.target as usize].push((e.source, e.cost));
+    }
+    let mut dist = vec![f64::INFINITY; n];
+    let mut heap = BinaryHeap::new();
+    for &(s, c) in sources {
+        if c < dist[s as usize] {
+            dist[s as usize] = c;
+            heap.push(Reverse((c.to_bits(), s)));
+        }
+    }
+    while let Some(Reverse((bits, v))) = heap.pop() {
+        let d = f64::from_bits(bits);
+        if d > dist[v as usize] {
+            continue;
+        }
+        for &(w, c) in &adj[v as usize] {
+            if d + c < dist[w as usize] {
+                dist[w as usize] = d + c;
+                heap.push(Reverse(((d + c).to_bits(), w)));
+            }
+        }
+    }
+    dist
+}
+
+/// Reached length by the obvious rule: from each end, as far as the remaining budget goes.
+fn oracle_length(g: &WalkGraph, dist: &[f64], bound: f64) -> f64 {
+    g.edges()
+        .iter()
+        .map(|e| {
+            let f = e.factor();
+            let reach = |d: f64| {
+                if d <= bound {
+                    ((bound - d) / f).min(e.length_m)
+                } else {
+                    0.0
+                }
+            };
+            (reach(dist[e.source as usize]) + reach(dist[e.target as usize])).min(e.length_m)
+        })
+        .sum()
+}
+
+/// Check one multi-source search against the oracle: reached nodes, costs, reached lengths.
+fn check_against_oracle(g: &WalkGraph, search: &mut Search, nodes: &[u32], minutes: &[f64]) {
+    let spec = CatchmentSpec {
+        minutes: minutes.to_vec(),
+        ..CatchmentSpec::default()
+    };
+    let origins: Vec<OriginSnap> = nodes
+        .iter()
+        .map(|&n| OriginSnap {
+            origin: Origin {
+                label: "node".into(),
+                point: g.node(n),
+            },
+            snap: snap_node(g, n),
+        })
+        .collect();
+    let c = catchment(g, search, origins, &spec).unwrap();
+    let sources: Vec<(u32, f64)> = nodes.iter().map(|&n| (n, 0.0)).collect();
+    let dist = full_dijkstra(g, &sources);
+    for (k, band) in c.bands.iter().enumerate() {
+        let bound = spec.bound(k);
+        let want: BTreeSet<u32> = (0..g.node_count() as u32)
+            .filter(|&n| dist[n as usize] <= bound)
+            .collect();
+        let got: BTreeSet<u32> = c
+            .node_times()
+            .filter(|(_, t)| t * spec.speed_m_per_s <= bound)
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(got, want, "reached nodes, band {k}");
+        assert_eq!(band.reached_nodes, want.len());
+        let len = oracle_length(g, &dist, bound);
+        assert!(
+            (band.reached_length_m - len).abs() <= 1e-6,
+            "band {k}: reached length {} vs oracle {len}",
+            band.reached_length_m
+        );
+    }
+    for (n, t) in c.node_times() {
+        assert_eq!(t * spec.speed_m_per_s, dist[n as usize], "cost of node {n}");
+    }
+}
+
+/// A tiny deterministic generator for picking sources.
+fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn random_lines() -> impl Strategy<Value = Vec<LineString<f64>>> {
+    // Vertices from a 12 × 12 grid of 40 m, so lines share vertices often.
+    let vertex = (0u8..12, 0u8..12).prop_map(|(i, j)| Coord {
+        x: f64::from(i) * 40.0,
+        y: f64::from(j) * 40.0,
+    });
+    prop::collection::vec(
+        prop::collection::vec(vertex, 2..5).prop_map(LineString),
+        1..60,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn bounded_search_matches_full_dijkstra_on_random_graphs(
+        lines in random_lines(),
+        picks in prop::collection::vec(any::<u32>(), 1..4),
+        minutes in prop::collection::vec(0.5f64..8.0, 1..4),
+    ) {
+        let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+        prop_assume!(g.node_count() > 0);
+        let mut minutes = minutes;
+        minutes.sort_by(f64::total_cmp);
+        minutes.dedup();
+        let nodes: Vec<u32> = picks.iter().map(|p| p % g.node_count() as u32).collect();
+        let mut search = Search::new(&g);
+        // Twice with the same buffers: the second run must not see the first.
+        check_against_oracle(&g, &mut search, &nodes, &minutes);
+        check_against_oracle(&g, &mut search, &nodes[..1], &minutes);
+    }
+}
+
+fn roads_graph(path: &Path) -> WalkGraph {
+    let config = Config::load(path).unwrap();
+    let ws = load_workspace(&config).unwrap();
+    WalkGraph::from_roads(ws.layer(Role::Roads).unwrap(), &GraphSpec::default()).unwrap()
+}
+
+fn oracle_on_real_network(path: &Path, sources: usize) {
+    let g = roads_graph(path);
+    assert!(
+        g.edge_count() > 100,
+        "{}: {} edges",
+        path.display(),
+        g.edge_count()
+    );
+    let mut search = Search::new(&g);
+    let mut state = 42;
+    for _ in 0..sources {
+        let n = (splitmix(&mut state) % g.node_count() as u64) as u32;
+        check_against_oracle(&g, &mut search, &[n], &[5.0, 10.0, 15.0]);
+    }
+    let many: Vec<u32> = (0..20)
+        .map(|_| (splitmix(&mut state) % g.node_count() as u64) as u32)
+        .collect();
+    check_against_oracle(&g, &mut search, &many, &[5.0, 10.0, 15.0]);
+}
+
+#[test]
+fn bounded_search_matches_full_dijkstra_on_nanjing() {
+    oracle_on_real_network(&city("nanjing"), 20);
+}
+
+#[test]
+fn bounded_search_matches_full_dijkstra_on_beijing_wudaokou() {
+    oracle_on_real_network(&city("beijing_wudaokou"), 20);
+}
+
+#[test]
+fn bounded_search_matches_full_dijkstra_on_shanghai() {
+    oracle_on_real_network(&city("shanghai"), 20);
+}
+
+#[test]
+fn bounded_search_matches_full_dijkstra_on_porto() {
+    oracle_on_real_network(&shared_data().join("osm/porto.osm.pbf"), 10);
+}
+
+#[test]
+fn streets_either_side_of_a_river_without_a_bridge_are_not_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two streets along a 30 m river, a bridge crossing both without sharing a vertex with
+    // them, and a lane ending 0.3 m short of the north street (joined by the tolerance).
+    let (x0, y0) = (500_000.0, 3_500_000.0);
+    let line = |pts: &[(f64, f64)]| {
+        shapefile::Polyline::new(
+            pts.iter()
+                .map(|&(x, y)| shapefile::Point::new(x0 + x, y0 + y))
+                .collect(),
+        )
+    };
+    let shapes = vec![
+        line(&[(0.0, 0.0), (200.0, 0.0)]),
+        line(&[(0.0, 30.0), (200.0, 30.0)]),
+        line(&[(100.0, -50.0), (100.0, 80.0)]),
+        line(&[(50.0, 80.0), (50.0, 30.3)]),
+    ];
+    let path = dir.path().join("roads.shp");
+    write_shapefile(&path, &shapes, &["south", "north", "bridge", "lane"]);
+    let g = roads_graph(dir.path());
+    let comps = g.components();
+    assert_eq!(comps.len(), 3, "{comps:?}");
+    // The lane joins the north street; the bridge stays apart from both.
+    let north = infill::network::snap_point(
+        &g,
+        Coord {
+            x: x0 + 10.0,
+            y: y0 + 30.0,
+        },
+        5.0,
+    )
+    .unwrap();
+    let lane_end = infill::network::snap_point(
+        &g,
+        Coord {
+            x: x0 + 50.0,
+            y: y0 + 79.0,
+        },
+        5.0,
+    )
+    .unwrap();
+    let south = infill::network::snap_point(
+        &g,
+        Coord {
+            x: x0 + 10.0,
+            y: y0,
+        },
+        5.0,
+    )
+    .unwrap();
+    let mut search = Search::new(&g);
+    let c = catchment(
+        &g,
+        &mut search,
+        snap_origins(
+            &g,
+            vec![Origin {
+                label: "n".into(),
+                point: north.point,
+            }],
+            250.0,
+        ),
+        &CatchmentSpec::default(),
+    )
+    .unwrap();
+    assert!(c.time_s(&g, &lane_end).is_some());
+    assert!(
+        c.time_s(&g, &south).is_none(),
+        "the south street must not be reachable"
+    );
+}
+
+#[test]
+fn lines_connect_at_shared_vertices_in_their_middle() {
+    // A T-junction where the crossing street's end is a vertex in the middle of the main line.
+    let lines = vec![
+        line_string![(x: 0.0, y: 0.0), (x: 50.0, y: 0.0), (x: 100.0, y: 0.0)],
+        line_string![(x: 50.0, y: 0.0), (x: 50.0, y: 70.0)],
+    ];
+    let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+    assert_eq!((g.node_count(), g.edge_count()), (4, 3));
+    // A crossing with no shared vertex is not a junction.
+    let lines = vec![
+        line_string![(x: 0.0, y: 0.0), (x: 100.0, y: 0.0)],
+        line_string![(x: 50.0, y: -50.0), (x: 50.0, y: 50.0)],
+    ];
+    let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+    assert_eq!((g.node_count(), g.edge_count()), (4, 2));
+}
+
+#[test]
+fn endpoints_within_the_tolerance_join_the_other_line_in_its_middle() {
+    let lines = vec![
+        line_string![(x: 0.0, y: 0.0), (x: 100.0, y: 0.0)],
+        line_string![(x: 40.0, y: 0.4), (x: 40.0, y: 60.0)],
+        line_string![(x: 70.0, y: 0.8), (x: 70.0, y: 60.0)],
+    ];
+    let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+    // Split at x = 40 (joined); x = 70 is 0.8 m away, beyond 0.5 m: separate.
+    assert_eq!(g.components().len(), 2);
+    let total: f64 = g.edges().iter().map(|e| e.length_m).sum();
+    assert!((total - (100.0 + 60.0 + 59.2)).abs() < 1e-9, "{total}");
+}
+
+#[test]
+fn partial_edges_count_by_the_reachable_fraction_from_either_end() {
+    // A 1,000 m street, origin snapped in its middle 20 m off the street: 5 min at 1 m/s =
+    // 300 m, 20 m spent on the off-network leg, so 280 m either way.
+    let lines = vec![line_string![(x: 0.0, y: 0.0), (x: 1000.0, y: 0.0)]];
+    let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+    let mut search = Search::new(&g);
+    let origins = snap_origins(
+        &g,
+        vec![
+            Origin {
+                label: "a".into(),
+                point: Coord { x: 500.0, y: 20.0 },
+            },
+            Origin {
+                label: "far".into(),
+                point: Coord { x: 500.0, y: 400.0 },
+            },
+        ],
+        250.0,
+    );
+    let c = catchment(&g, &mut search, origins, &CatchmentSpec::default()).unwrap();
+    assert!(
+        c.snaps[1].snap.is_none(),
+        "the far origin is reported unsnapped"
+    );
+    assert!((c.bands[0].reached_length_m - 560.0).abs() < 1e-9);
+    assert_eq!(c.bands[0].reached_nodes, 0);
+    assert!((c.bands[2].reached_length_m - 1000.0).abs() < 1e-9);
+    assert_eq!(c.bands[2].reached_nodes, 2);
+    assert!((c.reached_edges[0].fractions[0] - 0.56).abs() < 1e-12);
+}
