@@ -336,3 +336,145 @@ fn partial_edges_count_by_the_reachable_fraction_from_either_end() {
     assert_eq!(c.bands[2].reached_nodes, 2);
     assert!((c.reached_edges[0].fractions[0] - 0.56).abs() < 1e-12);
 }
+
+fn infill() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_infill"))
+}
+
+fn catchment_json(args: &[&str]) -> serde_json::Value {
+    let out = infill().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn band_lengths(fc: &serde_json::Value) -> Vec<f64> {
+    fc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["reached_length_m"].as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn cli_catchment_from_a_point_with_either_profile_gives_nested_bands_in_wgs84() {
+    let nanjing = city("nanjing");
+    let path = nanjing.to_str().unwrap();
+    let default = catchment_json(&["catchment", path, "--at", "118.7892689,32.0470488"]);
+    let elderly = catchment_json(&[
+        "catchment",
+        path,
+        "--at",
+        "118.7892689,32.0470488",
+        "--profile",
+        "elderly",
+    ]);
+    let features = default["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    let minutes: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["minutes"].as_f64().unwrap())
+        .collect();
+    assert_eq!(minutes, [5.0, 10.0, 15.0]);
+    let (d, e) = (band_lengths(&default), band_lengths(&elderly));
+    assert!(d.windows(2).all(|w| w[0] < w[1]), "{d:?}");
+    assert!(d.iter().zip(&e).all(|(d, e)| e < d), "{d:?} vs {e:?}");
+    for f in features {
+        assert!(f["properties"]["reached_nodes"].as_u64().unwrap() > 0);
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        let first = &f["geometry"]["coordinates"][0][0][0];
+        let (lon, lat) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+        assert!((118.7..118.9).contains(&lon) && (31.9..32.2).contains(&lat));
+    }
+}
+
+#[test]
+fn cli_catchment_from_a_neighbourhood_and_all_neighbourhoods() {
+    let nanjing = city("nanjing");
+    let path = nanjing.to_str().unwrap();
+    let one = catchment_json(&[
+        "catchment",
+        path,
+        "--neighbourhood",
+        "w333038082",
+        "--speed",
+        "0.9",
+    ]);
+    let features = one["features"].as_array().unwrap();
+    assert_eq!(features.len(), 3);
+    assert_eq!(features[0]["properties"]["neighbourhood"], "w333038082");
+    let all = catchment_json(&["catchment", path, "--all-neighbourhoods", "--minutes", "5"]);
+    let n = infill::io::load::load_workspace(&Config::load(&nanjing).unwrap())
+        .unwrap()
+        .layer(Role::Neighbourhoods)
+        .unwrap()
+        .len();
+    assert_eq!(all["features"].as_array().unwrap().len(), n);
+    let bad = infill()
+        .args(["catchment", path, "--neighbourhood", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn cli_graph_export_and_catchment_bench_agree_on_the_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let nanjing = city("nanjing");
+    let out = infill()
+        .args(["graph-export", nanjing.to_str().unwrap(), "--out"])
+        .arg(dir.path())
+        .args(["--sources", "30", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let edges = std::fs::read_to_string(dir.path().join("edges.csv")).unwrap();
+    let sources = std::fs::read_to_string(dir.path().join("sources.csv")).unwrap();
+    assert_eq!(edges.lines().next(), Some("id,source,target,length_m"));
+    assert_eq!(sources.lines().next(), Some("node"));
+    assert_eq!(sources.lines().count(), 31);
+    let g = roads_graph(&nanjing);
+    assert_eq!(edges.lines().count(), g.edge_count() + 1);
+    for (i, line) in edges.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split(',').collect();
+        let e = g.edge(i as u32);
+        assert_eq!(f[0].parse::<usize>().unwrap(), i);
+        assert_eq!(f[1].parse::<u32>().unwrap(), e.source);
+        assert_eq!(f[2].parse::<u32>().unwrap(), e.target);
+        assert_eq!(f[3].parse::<f64>().unwrap(), e.length_m);
+    }
+    // Same seed, same sources.
+    let again = tempfile::tempdir().unwrap();
+    infill()
+        .args(["graph-export", nanjing.to_str().unwrap(), "--out"])
+        .arg(again.path())
+        .args(["--sources", "30", "--seed", "7"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        sources,
+        std::fs::read_to_string(again.path().join("sources.csv")).unwrap()
+    );
+    let bench = infill()
+        .args(["catchment-bench", nanjing.to_str().unwrap(), "--sources"])
+        .arg(dir.path().join("sources.csv"))
+        .args(["--minutes", "15", "--speed", "1.0"])
+        .output()
+        .unwrap();
+    assert!(
+        bench.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bench.stderr)
+    );
+    let line = String::from_utf8(bench.stdout).unwrap();
+    assert!(line.starts_with("sources=30 runs=5 p50_us="), "{line}");
+    assert!(line.contains(" p99_us="), "{line}");
+}
