@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::path::Path;
 
-use geo::{line_string, Coord, LineString};
+use geo::{line_string, polygon, Coord, LineString};
 use infill::config::Config;
 use infill::io::load::load_workspace;
 use infill::model::Role;
@@ -477,4 +477,50 @@ fn cli_graph_export_and_catchment_bench_agree_on_the_formats() {
     let line = String::from_utf8(bench.stdout).unwrap();
     assert!(line.starts_with("sources=30 runs=5 p50_us="), "{line}");
     assert!(line.contains(" p99_us="), "{line}");
+}
+
+#[test]
+fn a_neighbourhood_starts_where_the_network_enters_or_lies_inside_it_and_at_its_centroid() {
+    let lines = vec![
+        line_string![(x: -200.0, y: 50.0), (x: 300.0, y: 50.0)],
+        line_string![(x: 20.0, y: 20.0), (x: 80.0, y: 20.0)],
+    ];
+    let g = WalkGraph::from_lines(&lines, &GraphSpec::default()).unwrap();
+    let square = geo::Geometry::Polygon(polygon![
+        (x: 0.0, y: 0.0), (x: 100.0, y: 0.0), (x: 100.0, y: 100.0), (x: 0.0, y: 100.0)
+    ]);
+    let origins = infill::network::neighbourhood_origins(&g, &square, 250.0);
+    let mut labels: Vec<&str> = origins.iter().map(|o| o.origin.label.as_str()).collect();
+    labels.sort_unstable();
+    assert_eq!(labels, ["centroid", "entry", "entry", "inside", "inside"]);
+    assert!(origins.iter().all(|o| o.snap.is_some()));
+    let mut search = Search::new(&g);
+    let c = catchment(&g, &mut search, origins, &CatchmentSpec::default()).unwrap();
+    // From the entry at x = 100, a point at x = 250 on the through street is 150 s away.
+    let p = infill::network::snap_point(&g, Coord { x: 250.0, y: 60.0 }, 250.0).unwrap();
+    assert!((c.time_s(&g, &p).unwrap() - 160.0).abs() < 1e-9);
+    // The inner street, disconnected from the rest, is reached from its nodes inside.
+    let q = infill::network::snap_point(&g, Coord { x: 50.0, y: 20.0 }, 1.0).unwrap();
+    assert_eq!(c.time_s(&g, &q), Some(30.0));
+}
+
+#[test]
+fn feature_membership_is_by_network_time() {
+    let nanjing = city("nanjing");
+    let ws = load_workspace(&Config::load(&nanjing).unwrap()).unwrap();
+    let g = WalkGraph::from_roads(ws.layer(Role::Roads).unwrap(), &GraphSpec::default()).unwrap();
+    let hoods = ws.layer(Role::Neighbourhoods).unwrap();
+    let mut search = Search::new(&g);
+    let spec = CatchmentSpec::default();
+    let origins = infill::network::neighbourhood_origins(&g, hoods.geometry(0), spec.snap_cap_m);
+    let c = catchment(&g, &mut search, origins, &spec).unwrap();
+    let times = infill::network::feature_times(&g, &c, ws.layer(Role::Buildings).unwrap());
+    assert_eq!(times.len(), ws.layer(Role::Buildings).unwrap().len());
+    let inside = times.iter().flatten().count();
+    assert!(
+        inside > 0 && inside < times.len(),
+        "{inside} of {}",
+        times.len()
+    );
+    assert!(times.iter().flatten().all(|t| (0.0..=900.0).contains(t)));
 }
