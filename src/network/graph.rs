@@ -273,6 +273,19 @@ impl WalkGraph {
             }
         }
 
+        // Number nodes along a Z-order curve so that nodes near each other in space are near
+        // each other in memory: a bounded search then touches few cache lines.
+        let order = z_order(&nodes);
+        let mut new_id = vec![0u32; nodes.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        let nodes: Vec<Coord<f64>> = order.iter().map(|&old| nodes[old as usize]).collect();
+        for e in &mut edges {
+            e.source = new_id[e.source as usize];
+            e.target = new_id[e.target as usize];
+        }
+
         // CSR adjacency, both directions of every edge.
         let n = nodes.len();
         let mut degree = vec![0u32; n + 1];
@@ -446,6 +459,49 @@ impl WalkGraph {
         out.sort_by(|a, b| b.nodes.cmp(&a.nodes).then(a.node.cmp(&b.node)));
         out
     }
+}
+
+/// Node ids (old) in Z-order (Morton) of their coordinates quantised to 16 bits per axis.
+fn z_order(nodes: &[Coord<f64>]) -> Vec<u32> {
+    let (mut min, mut max) = (
+        Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        },
+        Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        },
+    );
+    for c in nodes {
+        min = Coord {
+            x: min.x.min(c.x),
+            y: min.y.min(c.y),
+        };
+        max = Coord {
+            x: max.x.max(c.x),
+            y: max.y.max(c.y),
+        };
+    }
+    let span = (max.x - min.x).max(max.y - min.y).max(1e-9);
+    let spread = |v: u32| -> u64 {
+        let mut v = u64::from(v);
+        v = (v | (v << 8)) & 0x00FF_00FF;
+        v = (v | (v << 4)) & 0x0F0F_0F0F;
+        v = (v | (v << 2)) & 0x3333_3333;
+        (v | (v << 1)) & 0x5555_5555
+    };
+    let quantise = |v: f64, lo: f64| ((v - lo) / span * 65535.0).clamp(0.0, 65535.0) as u32;
+    let mut keyed: Vec<(u64, u32)> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let code = spread(quantise(c.x, min.x)) | (spread(quantise(c.y, min.y)) << 1);
+            (code, i as u32)
+        })
+        .collect();
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
 }
 
 /// A connected part of the walk network.
