@@ -16,11 +16,11 @@
 //!   length (default 1.5: walking up or down stairs takes about half as long again per metre of
 //!   plan length). Costs are kept as "effective metres" so a speed turns them into seconds.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use geo::{Coord, Geometry, LineString};
-use rstar::primitives::{GeomWithData, Line as RLine};
-use rstar::RTree;
+use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use thiserror::Error;
 
 use crate::model::{Layer, Role, Semantic};
@@ -88,8 +88,69 @@ impl Edge {
     }
 }
 
-/// A segment of an edge's geometry in the R-tree: (edge, index of the segment's first vertex).
-pub(crate) type SegmentEntry = GeomWithData<RLine<[f64; 2]>, (u32, u32)>;
+/// A segment of a line in an R-tree, with its envelope computed once (rstar's own `Line`
+/// recomputes it at every comparison, which made bulk loading the slowest part of the build).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Segment {
+    a: Coord<f64>,
+    b: Coord<f64>,
+    envelope: AABB<[f64; 2]>,
+    /// (line or edge id, index of the segment's first vertex).
+    pub(crate) data: (u32, u32),
+}
+
+impl Segment {
+    fn new(a: Coord<f64>, b: Coord<f64>, data: (u32, u32)) -> Segment {
+        Segment {
+            a,
+            b,
+            envelope: AABB::from_corners([a.x, a.y], [b.x, b.y]),
+            data,
+        }
+    }
+}
+
+impl RTreeObject for Segment {
+    type Envelope = AABB<[f64; 2]>;
+
+    fn envelope(&self) -> Self::Envelope {
+        self.envelope
+    }
+}
+
+impl PointDistance for Segment {
+    fn distance_2(&self, p: &[f64; 2]) -> f64 {
+        let p = Coord { x: p[0], y: p[1] };
+        let (q, _) = project(p, self.a, self.b);
+        (p.x - q.x).powi(2) + (p.y - q.y).powi(2)
+    }
+}
+
+/// FxHash-style hasher for the coordinate maps of the build (keys are our own bit patterns, so
+/// SipHash's flooding resistance buys nothing and costs a third of the build).
+#[derive(Default, Clone, Copy)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+type FastSet<K> = HashSet<K, BuildHasherDefault<FastHasher>>;
+/// Exact coordinate bits, see [`key`].
+type Key = (u64, u64);
 
 /// The undirected walk graph in compressed arrays.
 ///
@@ -107,7 +168,7 @@ pub struct WalkGraph {
     coords: Vec<Coord<f64>>,
     /// Cumulative plan length at each geometry vertex, from the edge's source.
     along: Vec<f64>,
-    segments: RTree<SegmentEntry>,
+    segments: RTree<Segment>,
 }
 
 /// Hashable exact coordinate (`-0.0` folded into `0.0`).
@@ -221,13 +282,13 @@ impl WalkGraph {
 
         // A vertex is a node when it ends a line or occurs more than once (shared by lines, or
         // a line passing through itself).
-        let mut seen: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut seen: FastMap<(u64, u64), u32> = FastMap::default();
         for l in &lines {
             for c in &l.coords {
                 *seen.entry(key(*c)).or_default() += 1;
             }
         }
-        let mut node_of: HashMap<(u64, u64), u32> = HashMap::new();
+        let mut node_of: FastMap<(u64, u64), u32> = FastMap::default();
         let mut nodes: Vec<Coord<f64>> = Vec::new();
         let mut node_id = |c: Coord<f64>, nodes: &mut Vec<Coord<f64>>| -> u32 {
             *node_of.entry(key(c)).or_insert_with(|| {
@@ -317,10 +378,7 @@ impl WalkGraph {
             let (s, t) = (geom_start[id] as usize, geom_start[id + 1] as usize);
             for k in s..t - 1 {
                 let (a, b) = (coords[k], coords[k + 1]);
-                entries.push(GeomWithData::new(
-                    RLine::new([a.x, a.y], [b.x, b.y]),
-                    (id as u32, (k - s) as u32),
-                ));
+                entries.push(Segment::new(a, b, (id as u32, (k - s) as u32)));
             }
         }
         Ok(WalkGraph {
@@ -396,7 +454,7 @@ impl WalkGraph {
     }
 
     /// The R-tree over edge segments.
-    pub(crate) fn segments(&self) -> &RTree<SegmentEntry> {
+    pub(crate) fn segments(&self) -> &RTree<Segment> {
         &self.segments
     }
 
@@ -518,18 +576,14 @@ pub struct Component {
 /// Join line endpoints lying within `tol` of another line: give that line a vertex at the
 /// nearest point and extend the endpoint to it.
 fn join_near_endpoints(lines: &mut [InputLine], tol: f64) {
-    type Seg = GeomWithData<RLine<[f64; 2]>, (u32, u32)>;
-    let mut segs: Vec<Seg> = Vec::new();
+    let mut segs: Vec<Segment> = Vec::new();
     for (li, l) in lines.iter().enumerate() {
         for (k, w) in l.coords.windows(2).enumerate() {
-            segs.push(GeomWithData::new(
-                RLine::new([w[0].x, w[0].y], [w[1].x, w[1].y]),
-                (li as u32, k as u32),
-            ));
+            segs.push(Segment::new(w[0], w[1], (li as u32, k as u32)));
         }
     }
     let tree = RTree::bulk_load(segs);
-    let mut count: HashMap<(u64, u64), u32> = HashMap::new();
+    let mut count: FastMap<(u64, u64), u32> = FastMap::default();
     for l in lines.iter() {
         for c in &l.coords {
             *count.entry(key(*c)).or_default() += 1;
@@ -539,7 +593,7 @@ fn join_near_endpoints(lines: &mut [InputLine], tol: f64) {
     let mut inserts: Vec<(u32, u32, f64, Coord<f64>)> = Vec::new();
     let mut extends: Vec<(u32, bool, Coord<f64>)> = Vec::new();
     // Vertex-to-vertex joins already made, so two nearby ends are joined once, not twice.
-    let mut joined: std::collections::HashSet<((u64, u64), (u64, u64))> = Default::default();
+    let mut joined: FastSet<(Key, Key)> = FastSet::default();
     for (li, l) in lines.iter().enumerate() {
         let ends = [(true, l.coords[0]), (false, l.coords[l.coords.len() - 1])];
         for (at_start, p) in ends {

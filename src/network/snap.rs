@@ -27,7 +27,7 @@ pub struct Snap {
 pub fn snap_point(graph: &WalkGraph, p: Coord<f64>, cap_m: f64) -> Option<Snap> {
     let q = [p.x, p.y];
     let entry = graph.segments().nearest_neighbor(&q)?;
-    if entry.geom().distance_2(&q) > cap_m * cap_m {
+    if entry.distance_2(&q) > cap_m * cap_m {
         return None;
     }
     let (edge, k) = entry.data;
