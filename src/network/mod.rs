@@ -3,7 +3,7 @@
 //! - [`graph`]: the walk graph from the roads layer (CSR arrays, edge geometry, segment R-tree).
 //! - [`snap`]: snapping points to the nearest point on an edge, within a cap.
 //! - [`search`]: bounded multi-source Dijkstra with reusable, generation-stamped buffers.
-//! - [`catchment`]: bands, reached edges and per-feature network times from one search.
+//! - [`catchment`](mod@catchment): bands, reached edges and per-feature network times from one search.
 //! - [`polygon`]: band polygons from reached line parts (buffered, rasterised at ≤ 10 m, traced).
 
 pub mod catchment;
