@@ -1,4 +1,8 @@
 //! The command line: argument parsing and the commands, each a thin call into the library.
+//!
+//! - [`catchment`]: `catchment`, `graph-export` and `catchment-bench`.
+
+pub mod catchment;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -41,6 +45,70 @@ pub enum Command {
         /// Write only a buildings layer with about this many footprints (benchmark input).
         #[arg(long)]
         buildings: Option<usize>,
+    },
+    /// Walking catchments (5/10/15-minute life circles, GB 50180-2018) on the road network,
+    /// printed as a GeoJSON FeatureCollection in WGS84: one feature per band with `minutes`,
+    /// `reached_length_m` and `reached_nodes`.
+    Catchment {
+        /// An infill.toml, a folder of layers, or an .osm.pbf extract.
+        path: PathBuf,
+        /// Start at this WGS84 point, `LON,LAT`.
+        #[arg(long, value_name = "LON,LAT", allow_hyphen_values = true,
+              conflicts_with_all = ["neighbourhood", "all_neighbourhoods"],
+              required_unless_present_any = ["neighbourhood", "all_neighbourhoods"])]
+        at: Option<String>,
+        /// Start from a neighbourhood (by id, else by name): where the network enters or lies
+        /// inside it, and its centroid.
+        #[arg(long, value_name = "ID", conflicts_with = "all_neighbourhoods")]
+        neighbourhood: Option<String>,
+        /// Every neighbourhood's catchments (each feature carries `neighbourhood`).
+        #[arg(long)]
+        all_neighbourhoods: bool,
+        /// Band limits in minutes, increasing. Default 5,10,15.
+        #[arg(long, value_name = "5,10,15")]
+        minutes: Option<String>,
+        /// Walking profile: `default` (1.0 m/s) or `elderly` (0.8 m/s).
+        #[arg(long)]
+        profile: Option<String>,
+        /// Walking speed in m/s (overrides the profile).
+        #[arg(long, value_name = "M_PER_S")]
+        speed: Option<f64>,
+        /// Snapping cap in metres (default 250).
+        #[arg(long, value_name = "M")]
+        snap_cap: Option<f64>,
+    },
+    /// Write the walk graph as `DIR/edges.csv` (`id,source,target,length_m`) and
+    /// `DIR/sources.csv` (`node`: random source nodes, deterministic by seed) for comparisons.
+    GraphExport {
+        /// An infill.toml, a folder of layers, or an .osm.pbf extract.
+        path: PathBuf,
+        /// Output folder (created if needed).
+        #[arg(long)]
+        out: PathBuf,
+        /// Number of source nodes.
+        #[arg(long, default_value_t = 200)]
+        sources: usize,
+        /// Seed for picking them.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Time the bounded search alone (or with `--polygon`, search + polygon) from each node of a
+    /// sources.csv; prints `sources=N runs=R p50_us=… p99_us=… median_reached_nodes=…`.
+    CatchmentBench {
+        /// An infill.toml, a folder of layers, or an .osm.pbf extract.
+        path: PathBuf,
+        /// A sources.csv from `graph-export`.
+        #[arg(long)]
+        sources: PathBuf,
+        /// Time limit in minutes.
+        #[arg(long, default_value_t = 15.0)]
+        minutes: f64,
+        /// Walking speed, m/s.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Include the catchment's reached parts and band polygon.
+        #[arg(long)]
+        polygon: bool,
     },
 }
 
@@ -94,6 +162,54 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{layer:<16}{n}");
             }
             println!("written to {}", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catchment {
+            path,
+            at,
+            neighbourhood,
+            all_neighbourhoods,
+            minutes,
+            profile,
+            speed,
+            snap_cap,
+        } => {
+            let mut spec =
+                catchment::spec_from_args(minutes.as_deref(), profile.as_deref(), speed)?;
+            if let Some(cap) = snap_cap {
+                spec.snap_cap_m = cap;
+            }
+            let from = match (at, neighbourhood) {
+                (Some(at), _) => {
+                    let (lon, lat) = catchment::parse_lon_lat(&at)?;
+                    catchment::CatchmentFrom::At(lon, lat)
+                }
+                (None, Some(id)) => catchment::CatchmentFrom::Neighbourhood(id),
+                (None, None) if all_neighbourhoods => catchment::CatchmentFrom::AllNeighbourhoods,
+                (None, None) => {
+                    anyhow::bail!("give --at LON,LAT, --neighbourhood ID or --all-neighbourhoods")
+                }
+            };
+            catchment::run_catchment(&path, from, &spec)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::GraphExport {
+            path,
+            out,
+            sources,
+            seed,
+        } => {
+            catchment::run_graph_export(&path, &out, sources, seed)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CatchmentBench {
+            path,
+            sources,
+            minutes,
+            speed,
+            polygon,
+        } => {
+            catchment::run_catchment_bench(&path, &sources, minutes, speed, polygon)?;
             Ok(ExitCode::SUCCESS)
         }
     }
