@@ -2,7 +2,9 @@
 //!
 //! The JSON form is stable (documented in the README): `{"usable", "working_crs", "notes",
 //! "layers": [{"role", "path", "files", "format", "encoding", "encoding_how", "crs_epsg",
-//! "crs_how", "count", "extent", "extent_wgs84", "fields", "problems", "error"}]}`.
+//! "crs_how", "count", "extent", "extent_wgs84", "fields", "problems", "error"}], "network":
+//! {"nodes", "edges", "components", "largest_nodes", "disconnected": [{"nodes", "length_m",
+//! "at_wgs84"}], "error"}}`.
 
 use std::fmt::Write;
 
@@ -13,7 +15,8 @@ use crate::config::Config;
 use crate::crs::{wgs84, Crs, Transformer};
 use crate::io::load::{load_report, LoadEvent, LoadReport};
 use crate::io::LoadError;
-use crate::model::{Layer, Problem, ProblemKind, Severity};
+use crate::model::{Layer, Problem, ProblemKind, Role, Severity};
+use crate::network::{GraphSpec, WalkGraph};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -26,6 +29,38 @@ pub struct CheckReport {
     pub notes: Vec<String>,
     /// One entry per configured layer.
     pub layers: Vec<LayerReport>,
+    /// The walk network built from the roads layer, when there is one.
+    pub network: Option<NetworkReport>,
+}
+
+/// The walk network: size and connectivity. Streets cut off from the main network (a footpath
+/// network in a compound drawn without its gate, a street whose end misses the road it meets)
+/// make catchments stop short, so every smaller component is listed with where it is.
+#[derive(Debug, Serialize)]
+pub struct NetworkReport {
+    /// Graph nodes (junctions and dead ends).
+    pub nodes: usize,
+    /// Walkable edges.
+    pub edges: usize,
+    /// Connected components.
+    pub components: usize,
+    /// Nodes in the largest component.
+    pub largest_nodes: usize,
+    /// Every other component, largest first.
+    pub disconnected: Vec<ComponentReport>,
+    /// Why no network could be built.
+    pub error: Option<String>,
+}
+
+/// A component cut off from the largest one.
+#[derive(Debug, Serialize)]
+pub struct ComponentReport {
+    /// Its nodes.
+    pub nodes: usize,
+    /// Its total length, metres.
+    pub length_m: f64,
+    /// One of its nodes in WGS84 `[lon, lat]`.
+    pub at_wgs84: Option<[f64; 2]>,
 }
 
 /// A CRS and how it was decided.
@@ -92,6 +127,20 @@ impl CheckReport {
     /// Summarise a load.
     pub fn from_load(report: LoadReport) -> CheckReport {
         let usable = report.is_usable();
+        let network = report
+            .outcomes
+            .iter()
+            .find_map(|(_, o)| o.as_ref().ok().filter(|l| l.role == Role::Roads))
+            .map(|roads| {
+                network_report(
+                    roads,
+                    report
+                        .working_crs
+                        .as_ref()
+                        .and_then(|(c, _)| Transformer::new(c, &wgs84()).ok())
+                        .as_ref(),
+                )
+            });
         let to_wgs84 = report
             .working_crs
             .as_ref()
@@ -124,6 +173,7 @@ impl CheckReport {
             working_crs: report.working_crs.map(|(c, how)| crs_report(&c, how)),
             notes: report.notes,
             layers,
+            network,
         }
     }
 
@@ -182,6 +232,34 @@ impl CheckReport {
                 }
             }
         }
+        if let Some(n) = &self.network {
+            match &n.error {
+                Some(e) => {
+                    let _ = writeln!(s, "\nwalk network   cannot be built: {e}");
+                }
+                None => {
+                    let _ = writeln!(
+                        s,
+                        "\nwalk network   {} nodes, {} edges, {} component(s); the largest has {} nodes",
+                        n.nodes, n.edges, n.components, n.largest_nodes
+                    );
+                    for c in n.disconnected.iter().take(20) {
+                        let at = c
+                            .at_wgs84
+                            .map(|[x, y]| format!(" near {x:.5}, {y:.5}"))
+                            .unwrap_or_default();
+                        let _ = writeln!(
+                            s,
+                            "  cut off    {} node(s), {:.0} m of way{at}",
+                            c.nodes, c.length_m
+                        );
+                    }
+                    if n.disconnected.len() > 20 {
+                        let _ = writeln!(s, "  … and {} more", n.disconnected.len() - 20);
+                    }
+                }
+            }
+        }
         let _ = writeln!(
             s,
             "\n{}",
@@ -192,6 +270,43 @@ impl CheckReport {
             }
         );
         s
+    }
+}
+
+fn network_report(roads: &Layer, to_wgs84: Option<&Transformer>) -> NetworkReport {
+    match WalkGraph::from_roads(roads, &GraphSpec::default()) {
+        Err(e) => NetworkReport {
+            nodes: 0,
+            edges: 0,
+            components: 0,
+            largest_nodes: 0,
+            disconnected: Vec::new(),
+            error: Some(e.to_string()),
+        },
+        Ok(g) => {
+            let components = g.components();
+            NetworkReport {
+                nodes: g.node_count(),
+                edges: g.edge_count(),
+                components: components.len(),
+                largest_nodes: components.first().map_or(0, |c| c.nodes),
+                disconnected: components
+                    .iter()
+                    .skip(1)
+                    .map(|c| {
+                        let p = g.node(c.node);
+                        ComponentReport {
+                            nodes: c.nodes,
+                            length_m: c.length_m,
+                            at_wgs84: to_wgs84
+                                .and_then(|t| t.transform(p.x, p.y).ok())
+                                .map(|(x, y)| [x, y]),
+                        }
+                    })
+                    .collect(),
+                error: None,
+            }
+        }
     }
 }
 

@@ -27,6 +27,11 @@ fn check_json_reports_counts_crs_and_encoding() {
         );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(v["usable"], true);
+        // Bureau road layers have pieces cut off from the main network; each is listed.
+        let n = &v["network"];
+        let components = n["components"].as_u64().unwrap() as usize;
+        assert!(components >= 1);
+        assert_eq!(n["disconnected"].as_array().unwrap().len(), components - 1);
         let layers = v["layers"].as_array().unwrap();
         assert_eq!(layers.len(), 6);
         let b = layers.iter().find(|l| l["role"] == "buildings").unwrap();
@@ -88,6 +93,9 @@ fn check_on_the_embedded_demo_data_is_usable() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["working_crs"]["epsg"], 4549);
+    // The demo's walk network is one piece (the expressway viaduct is not walkable).
+    assert_eq!(v["network"]["components"], 1, "{}", v["network"]);
+    assert!(v["network"]["edges"].as_u64().unwrap() > 1000);
     for l in v["layers"].as_array().unwrap() {
         assert_eq!(l["encoding"], "GBK", "{}", l["role"]);
         assert_eq!(l["crs_epsg"], 4549, "{}", l["role"]);

@@ -451,6 +451,14 @@ fn cli_graph_export_and_catchment_bench_agree_on_the_formats() {
         assert_eq!(f[2].parse::<u32>().unwrap(), e.target);
         assert_eq!(f[3].parse::<f64>().unwrap(), e.length_m);
     }
+    let nodes = std::fs::read_to_string(dir.path().join("nodes.csv")).unwrap();
+    assert_eq!(nodes.lines().next(), Some("node,x,y"));
+    assert_eq!(nodes.lines().count(), g.node_count() + 1);
+    for (i, line) in nodes.lines().skip(1).enumerate() {
+        let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        let c = g.node(i as u32);
+        assert_eq!((f[0] as usize, f[1], f[2]), (i, c.x, c.y));
+    }
     // Same seed, same sources.
     let again = tempfile::tempdir().unwrap();
     infill()
@@ -523,4 +531,53 @@ fn feature_membership_is_by_network_time() {
         times.len()
     );
     assert!(times.iter().flatten().all(|t| (0.0..=900.0).contains(t)));
+}
+
+/// Catchment polygons on real networks: OGC-valid, nested (5 ⊆ 10 ⊆ 15 minutes, no area of a
+/// band outside the next), every point of every reached part inside (or on) its band.
+#[test]
+fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
+    use geo::{Area, BooleanOps, Contains, Intersects, Point, Validation};
+    use infill::network::polygon::{band_polygons, PolygonSpec};
+    for dir in ["nanjing", "beijing_wudaokou", "shanghai"] {
+        let g = roads_graph(&city(dir));
+        let mut search = Search::new(&g);
+        let mut state = 7;
+        for _ in 0..6 {
+            let n = (splitmix(&mut state) % g.node_count() as u64) as u32;
+            let origins = snap_origins(
+                &g,
+                vec![Origin {
+                    label: "point".into(),
+                    point: g.node(n),
+                }],
+                250.0,
+            );
+            let c = catchment(&g, &mut search, origins, &CatchmentSpec::default()).unwrap();
+            let parts: Vec<Vec<LineString<f64>>> =
+                c.bands.iter().map(|b| b.parts.clone()).collect();
+            let polygons = band_polygons(&parts, &PolygonSpec::default());
+            assert_eq!(polygons.len(), 3);
+            for (k, p) in polygons.iter().enumerate() {
+                assert!(p.is_valid(), "{dir} node {n} band {k}: invalid polygon");
+                for part in &parts[k] {
+                    for c in part.coords() {
+                        let pt = Point::from(*c);
+                        assert!(
+                            p.contains(&pt) || p.intersects(&pt),
+                            "{dir} node {n} band {k}: reached point {c:?} outside its band"
+                        );
+                    }
+                }
+                if k + 1 < polygons.len() {
+                    let outside = p.difference(&polygons[k + 1]).unsigned_area();
+                    assert!(
+                        outside < 1e-6,
+                        "{dir} node {n}: band {k} has {outside} m² outside band {}",
+                        k + 1
+                    );
+                }
+            }
+        }
+    }
 }

@@ -199,8 +199,9 @@ fn splitmix(state: &mut u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// `infill graph-export`: `DIR/edges.csv` (`id,source,target,length_m`, one row per edge) and
-/// `DIR/sources.csv` (`node`, `sources` distinct random nodes with at least one edge, by seed).
+/// `infill graph-export`: `DIR/edges.csv` (`id,source,target,length_m`, one row per edge),
+/// `DIR/nodes.csv` (`node,x,y`, metres in the working CRS) and `DIR/sources.csv` (`node`,
+/// `sources` distinct random nodes with at least one edge, by seed).
 pub fn run_graph_export(path: &Path, out: &Path, sources: usize, seed: u64) -> anyhow::Result<()> {
     let (_, graph) = load(path)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
@@ -212,6 +213,17 @@ pub fn run_graph_export(path: &Path, out: &Path, sources: usize, seed: u64) -> a
     writeln!(w, "id,source,target,length_m")?;
     for (id, e) in graph.edges().iter().enumerate() {
         writeln!(w, "{id},{},{},{}", e.source, e.target, e.length_m)?;
+    }
+    w.flush()?;
+    let nodes_path = out.join("nodes.csv");
+    let mut w = std::io::BufWriter::new(
+        std::fs::File::create(&nodes_path)
+            .with_context(|| format!("cannot write {}", nodes_path.display()))?,
+    );
+    writeln!(w, "node,x,y")?;
+    for v in 0..graph.node_count() as u32 {
+        let c = graph.node(v);
+        writeln!(w, "{v},{},{}", c.x, c.y)?;
     }
     w.flush()?;
     let n = graph.node_count() as u64;
