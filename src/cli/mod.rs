@@ -77,8 +77,9 @@ pub enum Command {
         #[arg(long, value_name = "M")]
         snap_cap: Option<f64>,
     },
-    /// Write the walk graph as `DIR/edges.csv` (`id,source,target,length_m`) and
-    /// `DIR/sources.csv` (`node`: random source nodes, deterministic by seed) for comparisons.
+    /// Write the walk graph as `DIR/edges.csv` (`id,source,target,length_m`), `DIR/nodes.csv`
+    /// (`node,x,y`, metres in the working CRS) and `DIR/sources.csv` (`node`: random source
+    /// nodes, deterministic by seed), for comparisons with other routing tools.
     GraphExport {
         /// An infill.toml, a folder of layers, or an .osm.pbf extract.
         path: PathBuf,
