@@ -19,7 +19,7 @@ use crate::network::{
     OriginSnap, Profile, Search, WalkGraph,
 };
 
-use crate::network::polygon::{band_polygons, PolygonSpec};
+use crate::network::polygon::{band_polygons, PolygonBuilder, PolygonSpec};
 
 /// Where `infill catchment` starts.
 pub enum CatchmentFrom {
@@ -303,7 +303,8 @@ pub fn run_catchment_bench(
     };
     let bound = spec.bound(0);
     let mut search = Search::new(&graph);
-    let runs = if polygon { 1 } else { 5 };
+    let mut builder = PolygonBuilder::new();
+    let runs = if polygon { 3 } else { 5 };
     let mut samples = Vec::with_capacity(sources.len() * runs);
     let mut reached = Vec::with_capacity(sources.len());
     for run in 0..=runs {
@@ -319,7 +320,7 @@ pub fn run_catchment_bench(
                 }];
                 let c = catchment(&graph, &mut search, origins, &spec)?;
                 let parts: Vec<_> = c.bands.iter().map(|b| b.parts.clone()).collect();
-                std::hint::black_box(band_polygons(&parts, &PolygonSpec::default()));
+                std::hint::black_box(builder.band_polygons(&parts, &PolygonSpec::default()));
             } else {
                 search.run(&graph, &[(s, 0.0)], bound);
                 std::hint::black_box(search.reached().len());
