@@ -1,12 +1,6 @@
 //! The binary: `infill check` output and exit codes.
 
-use std::process::Command;
-
-use crate::util::{city, nanjing};
-
-fn infill() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_infill"))
-}
+use crate::util::{city, infill, nanjing};
 
 #[test]
 fn check_json_reports_counts_crs_and_encoding() {

@@ -15,7 +15,7 @@ use infill::network::{
 };
 use proptest::prelude::*;
 
-use crate::util::{city, shared_data, write_shapefile};
+use crate::util::{city, infill, shared_data, write_shapefile};
 
 /// Plain full Dijkstra over the edge list (its own adjacency, no bound, no stamps).
 fn full_dijkstra(g: &WalkGraph, sources: &[(u32, f64)]) -> Vec<f64> {
@@ -335,10 +335,6 @@ fn partial_edges_count_by_the_reachable_fraction_from_either_end() {
     assert!((c.bands[2].reached_length_m - 1000.0).abs() < 1e-9);
     assert_eq!(c.bands[2].reached_nodes, 2);
     assert!((c.reached_edges[0].fractions[0] - 0.56).abs() < 1e-12);
-}
-
-fn infill() -> std::process::Command {
-    std::process::Command::new(env!("CARGO_BIN_EXE_infill"))
 }
 
 fn catchment_json(args: &[&str]) -> serde_json::Value {

@@ -20,6 +20,11 @@ pub fn city(name: &str) -> PathBuf {
     p
 }
 
+/// The `infill` binary built for these tests.
+pub fn infill() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_infill"))
+}
+
 /// The real Nanjing folder.
 pub fn nanjing() -> PathBuf {
     city("nanjing")
