@@ -9,12 +9,17 @@
 //!
 //! 1. **One grid for all bands** over the union bounding box grown by the width, aligned to
 //!    multiples of the resolution (the same street gives the same pixels wherever the catchment is).
-//! 2. **Stamping.** Each segment's capsule (points within the width) is stamped row by row: the slice
-//!    of a capsule by a row of cell centres is one interval, computed in closed form, so the cost is
-//!    one interval per row plus a run fill. A cell stores the *smallest band* whose lines reach it,
-//!    so band `k`'s cell set `{band ≤ k}` is a subset of band `k + 1`'s by construction, whatever the
-//!    input. Segments repeated across bands (a fully reached edge appears in every later band) are
-//!    stamped once.
+//! 2. **Filling.** A cell stores the *smallest band* whose lines reach its centre, so band `k`'s
+//!    cell set `{band ≤ k}` is a subset of band `k + 1`'s by construction, whatever the input.
+//!    Segments repeated across bands (a fully reached edge appears in every later band) are kept
+//!    once, with their first band. Two ways give the same cells, chosen per call by how many times
+//!    over the capsules (points within the width of a segment) would cover the grid:
+//!    - *Stamping* (sparse catchments): each capsule is stamped row by row; the slice of a capsule
+//!      by a row of cell centres is one interval, computed in closed form, then a run fill.
+//!    - *Tiles* (dense downtown catchments, where a cell lies in dozens of capsules): segments are
+//!      bucketed into tiles of about the width; a tile is filled at once when one segment of its
+//!      lowest band reaches its four corner centres (a capsule is convex), else each centre takes
+//!      the first segment, in band order, that reaches it.
 //! 3. **Tracing.** Per band, boundary edges between the cell set and the rest are followed with the
 //!    set on the left, so exterior rings come out counter-clockwise and holes clockwise. Only corners
 //!    are kept. Holes are attached to the smallest exterior containing a cell next to them.
@@ -353,6 +358,7 @@ impl PolygonBuilder {
     fn collect_segments(&mut self, bands: &[Vec<LineString<f64>>]) {
         self.stamped.clear();
         self.segments.clear();
+        let dedup = bands.len() > 1;
         for (k, band) in bands.iter().enumerate() {
             let level = band_level(k);
             for line in band {
@@ -360,21 +366,22 @@ impl PolygonBuilder {
                 let mut segments = 0usize;
                 for &c in line.0.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
                     if let Some(p) = previous {
-                        self.push_segment(p, c, level);
+                        self.push_segment(p, c, level, dedup);
                         segments += 1;
                     }
                     previous = Some(c);
                 }
                 if let (Some(p), 0) = (previous, segments) {
-                    self.push_segment(p, p, level);
+                    self.push_segment(p, p, level, dedup);
                 }
             }
         }
     }
 
-    fn push_segment(&mut self, a: Coord<f64>, b: Coord<f64>, level: u32) {
+    fn push_segment(&mut self, a: Coord<f64>, b: Coord<f64>, level: u32, dedup: bool) {
         // Bands are visited in increasing order, so a repeated segment's first level is its lowest.
-        if self.stamped.insert(SegmentKey::new(a, b)) {
+        // With one band a repeat changes no cell, and hashing would cost more than it saves.
+        if !dedup || self.stamped.insert(SegmentKey::new(a, b)) {
             self.segments.push(Segment::new(a, b, level));
         }
     }
