@@ -577,3 +577,57 @@ fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
         }
     }
 }
+
+/// [`WalkGraph::edge_part`] as first written: every vertex strictly between the two distances,
+/// by a plain filter.
+fn edge_part_by_filter(g: &WalkGraph, e: u32, from_m: f64, to_m: f64) -> LineString<f64> {
+    let (c, a) = (g.edge_coords(e), g.edge_along(e));
+    let at = |d: f64| -> Coord<f64> {
+        let k = a.partition_point(|&x| x < d).clamp(1, a.len() - 1);
+        let seg = a[k] - a[k - 1];
+        let t = if seg > 0.0 {
+            ((d - a[k - 1]) / seg).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        c[k - 1] + (c[k] - c[k - 1]) * t
+    };
+    let mut out = vec![at(from_m)];
+    out.extend(
+        a.iter()
+            .zip(c)
+            .filter(|(d, _)| **d > from_m && **d < to_m)
+            .map(|(_, p)| *p),
+    );
+    out.push(at(to_m));
+    LineString(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn edge_part_matches_a_plain_filter_of_the_vertices(
+        points in prop::collection::vec((0i32..6, 0i32..6), 2..9),
+        cuts in prop::collection::vec((prop::bool::ANY, 0.0..1.0f64, 0usize..9), 2),
+    ) {
+        // A small lattice gives repeated vertices (zero-length steps) and cuts exactly on vertices.
+        let line: LineString<f64> = points
+            .iter()
+            .map(|&(x, y)| Coord { x: f64::from(x) * 10.0, y: f64::from(y) * 10.0 })
+            .collect();
+        let Ok(g) = WalkGraph::from_lines(&[line], &GraphSpec::default()) else {
+            return Ok(());
+        };
+        for e in 0..g.edge_count() as u32 {
+            let a = g.edge_along(e);
+            let total = a.last().copied().unwrap_or(0.0);
+            let mut d: Vec<f64> = cuts
+                .iter()
+                .map(|&(on_vertex, t, k)| if on_vertex { a[k % a.len()] } else { t * total })
+                .collect();
+            d.sort_by(f64::total_cmp);
+            prop_assert_eq!(g.edge_part(e, d[0], d[1]), edge_part_by_filter(&g, e, d[0], d[1]));
+        }
+    }
+}

@@ -269,6 +269,7 @@ pub fn catchment(
     }
     let mut reached_edges = Vec::new();
     let mut intervals: Vec<(f64, f64)> = Vec::new();
+    let mut merged: Vec<(f64, f64)> = Vec::new();
     for e in edges {
         let edge = graph.edge(e);
         let (len, f) = (edge.length_m, edge.factor());
@@ -291,7 +292,7 @@ pub fn catchment(
             }
             intervals.sort_by(|x, y| x.0.total_cmp(&y.0));
             let mut reached = 0.0;
-            let mut merged: Vec<(f64, f64)> = Vec::new();
+            merged.clear();
             for &(a, z) in &intervals {
                 match merged.last_mut() {
                     Some(last) if a <= last.1 => last.1 = last.1.max(z),

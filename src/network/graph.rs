@@ -472,12 +472,14 @@ impl WalkGraph {
             };
             c[k - 1] + (c[k] - c[k - 1]) * t
         };
-        let mut out = vec![at(from_m)];
-        for (k, &d) in a.iter().enumerate() {
-            if d > from_m && d < to_m {
-                out.push(c[k]);
-            }
-        }
+        // `along` is non-decreasing: the inner vertices are one contiguous run, and the line is
+        // allocated once at its final size.
+        let first = a.partition_point(|&x| x <= from_m);
+        let last = first + a[first..].partition_point(|&x| x < to_m);
+        let inner = &c[first..last];
+        let mut out = Vec::with_capacity(inner.len() + 2);
+        out.push(at(from_m));
+        out.extend_from_slice(inner);
         out.push(at(to_m));
         LineString(out)
     }

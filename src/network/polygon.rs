@@ -9,12 +9,17 @@
 //!
 //! 1. **One grid for all bands** over the union bounding box grown by the width, aligned to
 //!    multiples of the resolution (the same street gives the same pixels wherever the catchment is).
-//! 2. **Stamping.** Each segment's capsule (points within the width) is stamped row by row: the slice
-//!    of a capsule by a row of cell centres is one interval, computed in closed form, so the cost is
-//!    one interval per row plus a run fill. A cell stores the *smallest band* whose lines reach it,
-//!    so band `k`'s cell set `{band ≤ k}` is a subset of band `k + 1`'s by construction, whatever the
-//!    input. Segments repeated across bands (a fully reached edge appears in every later band) are
-//!    stamped once.
+//! 2. **Filling.** A cell stores the *smallest band* whose lines reach its centre, so band `k`'s
+//!    cell set `{band ≤ k}` is a subset of band `k + 1`'s by construction, whatever the input.
+//!    Segments repeated across bands (a fully reached edge appears in every later band) are kept
+//!    once, with their first band. Two ways give the same cells, chosen per call by how many times
+//!    over the capsules (points within the width of a segment) would cover the grid:
+//!    - *Stamping* (sparse catchments): each capsule is stamped row by row; the slice of a capsule
+//!      by a row of cell centres is one interval, computed in closed form, then a run fill.
+//!    - *Tiles* (dense downtown catchments, where a cell lies in dozens of capsules): segments are
+//!      bucketed into tiles of about the width; a tile is filled at once when one segment of its
+//!      lowest band reaches its four corner centres (a capsule is convex), else each centre takes
+//!      the first segment, in band order, that reaches it.
 //! 3. **Tracing.** Per band, boundary edges between the cell set and the rest are followed with the
 //!    set on the left, so exterior rings come out counter-clockwise and holes clockwise. Only corners
 //!    are kept. Holes are attached to the smallest exterior containing a cell next to them.
@@ -154,6 +159,14 @@ pub struct PolygonBuilder {
     visited: Vec<u32>,
     epoch: u32,
     stamped: HashSet<SegmentKey, BuildHasherDefault<SegmentHasher>>,
+    /// The distinct segments of one call, in band order (so by non-decreasing level).
+    segments: Vec<Segment>,
+    /// Per tile, where its segments start in `tile_items` (CSR; one extra entry at the end).
+    tile_start: Vec<u32>,
+    /// Segment indices per tile, each tile's in non-decreasing level.
+    tile_items: Vec<u32>,
+    /// How cells are filled; [`Filling::Auto`] except in tests that compare the two ways.
+    filling: Filling,
     candidates: Vec<Candidate>,
     ring_points: Vec<[i64; 2]>,
     rings: Vec<Ring>,
@@ -178,6 +191,60 @@ struct Plan {
     width: f64,
     bbox: [f64; 4],
 }
+
+/// How the grid is filled from the segments: both give the same cells (each cell holds the
+/// smallest level of the segments within the width of its centre).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Filling {
+    /// Pick by estimated cost.
+    #[default]
+    Auto,
+    /// Stamp each segment's capsule row by row: cost ∝ Σ capsule cells. Best when capsules overlap
+    /// little (sparse catchments).
+    Stamp,
+    /// Bucket segments into tiles, then decide each tile at once when one segment of its lowest
+    /// level covers all of it, else cell by cell: cost ∝ cells × candidates in the undecided tiles.
+    /// Best for dense catchments, where a cell is covered by dozens of capsules.
+    Tiles,
+}
+
+/// A segment to rasterise, with what the distance test needs.
+#[derive(Clone, Copy, Debug)]
+struct Segment {
+    a: Coord<f64>,
+    b: Coord<f64>,
+    dx: f64,
+    dy: f64,
+    /// `1 / length²`, 0 for a point.
+    inv_len2: f64,
+    level: u32,
+}
+
+impl Segment {
+    fn new(a: Coord<f64>, b: Coord<f64>, level: u32) -> Self {
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let len2 = dx * dx + dy * dy;
+        Self {
+            a,
+            b,
+            dx,
+            dy,
+            inv_len2: if len2 > 0.0 { 1.0 / len2 } else { 0.0 },
+            level,
+        }
+    }
+
+    /// Whether `(x, y)` is within `sqrt(width2)` of the segment.
+    fn reaches(&self, x: f64, y: f64, width2: f64) -> bool {
+        let (px, py) = (x - self.a.x, y - self.a.y);
+        let t = ((px * self.dx + py * self.dy) * self.inv_len2).clamp(0.0, 1.0);
+        let (ex, ey) = (px - t * self.dx, py - t * self.dy);
+        ex * ex + ey * ey <= width2
+    }
+}
+
+/// Stamping is chosen while capsules cover the grid fewer than this many times over on average.
+const TILES_ABOVE_OVERLAP: f64 = 1.5;
 
 /// A cell edge whose two sides differ: a boundary edge for bands `lo ≤ k < hi`.
 #[derive(Clone, Copy, Debug)]
@@ -260,7 +327,7 @@ impl PolygonBuilder {
             return vec![MultiPolygon::new(Vec::new()); bands.len()];
         };
         self.grid.reset(&plan);
-        self.stamp_bands(bands, &plan);
+        self.fill_bands(bands, &plan);
         self.collect_candidates();
         (0..bands.len())
             .map(|k| {
@@ -271,9 +338,27 @@ impl PolygonBuilder {
             .collect()
     }
 
-    /// Stamps every segment's capsule with the first band it appears in.
-    fn stamp_bands(&mut self, bands: &[Vec<LineString<f64>>], plan: &Plan) {
+    /// Fills every cell with the first band whose lines reach it, by stamping or by tiles.
+    fn fill_bands(&mut self, bands: &[Vec<LineString<f64>>], plan: &Plan) {
+        self.collect_segments(bands);
+        let filling = match self.filling {
+            Filling::Auto => self.cheaper_filling(plan.width),
+            forced => forced,
+        };
+        if filling == Filling::Tiles {
+            self.fill_tiles(plan.width);
+        } else {
+            for s in &self.segments {
+                self.grid.stamp_capsule(s.a, s.b, plan.width, s.level);
+            }
+        }
+    }
+
+    /// The distinct segments in band order; a line of one usable vertex is a point segment.
+    fn collect_segments(&mut self, bands: &[Vec<LineString<f64>>]) {
         self.stamped.clear();
+        self.segments.clear();
+        let dedup = bands.len() > 1;
         for (k, band) in bands.iter().enumerate() {
             let level = band_level(k);
             for line in band {
@@ -281,23 +366,129 @@ impl PolygonBuilder {
                 let mut segments = 0usize;
                 for &c in line.0.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
                     if let Some(p) = previous {
-                        self.stamp_once(p, c, plan.width, level);
+                        self.push_segment(p, c, level, dedup);
                         segments += 1;
                     }
                     previous = Some(c);
                 }
-                // A line of one usable vertex is a point: cover its disc.
                 if let (Some(p), 0) = (previous, segments) {
-                    self.stamp_once(p, p, plan.width, level);
+                    self.push_segment(p, p, level, dedup);
                 }
             }
         }
     }
 
-    fn stamp_once(&mut self, a: Coord<f64>, b: Coord<f64>, width: f64, level: u32) {
-        // Bands are visited in increasing order, so a repeated segment's first stamp is its lowest.
-        if self.stamped.insert(SegmentKey::new(a, b)) {
-            self.grid.stamp_capsule(a, b, width, level);
+    fn push_segment(&mut self, a: Coord<f64>, b: Coord<f64>, level: u32, dedup: bool) {
+        // Bands are visited in increasing order, so a repeated segment's first level is its lowest.
+        // With one band a repeat changes no cell, and hashing would cost more than it saves.
+        if !dedup || self.stamped.insert(SegmentKey::new(a, b)) {
+            self.segments.push(Segment::new(a, b, level));
+        }
+    }
+
+    /// Stamping unless the capsules cover the grid many times over.
+    fn cheaper_filling(&self, width: f64) -> Filling {
+        let r2 = self.grid.r * self.grid.r;
+        let disc = std::f64::consts::PI * width * width;
+        let capsules: f64 = self
+            .segments
+            .iter()
+            .map(|s| disc + 2.0 * width * (s.dx * s.dx + s.dy * s.dy).sqrt())
+            .sum::<f64>()
+            / r2;
+        let cells = (self.grid.nx * self.grid.ny) as f64;
+        if capsules > TILES_ABOVE_OVERLAP * cells {
+            Filling::Tiles
+        } else {
+            Filling::Stamp
+        }
+    }
+
+    /// Buckets the segments into square tiles of cells, then fills each tile: at once with the
+    /// lowest level present if one segment of that level reaches its four corner centres (the
+    /// points within the width of a segment form a convex set, so it reaches every centre of the
+    /// tile), else cell by cell with the first segment, in level order, that reaches the centre.
+    fn fill_tiles(&mut self, width: f64) {
+        let g = &mut self.grid;
+        if g.nx == 0 || g.ny == 0 {
+            return;
+        }
+        let t = tile_cells(width, g.r);
+        let (tx, ty) = (g.nx.div_ceil(t), g.ny.div_ceil(t));
+        let tiles = tx * ty;
+        self.tile_start.clear();
+        self.tile_start.resize(tiles + 1, 0);
+        for s in &self.segments {
+            if let Some([i0, i1, j0, j1]) = g.reach_range(s, width) {
+                for tj in j0 / t..=j1 / t {
+                    for ti in i0 / t..=i1 / t {
+                        self.tile_start[tj * tx + ti] += 1;
+                    }
+                }
+            }
+        }
+        let mut total = 0u32;
+        for start in &mut self.tile_start {
+            total += *start;
+            *start = total;
+        }
+        self.tile_items.clear();
+        self.tile_items.resize(total as usize, 0);
+        // Filled backwards from each tile's end, so each tile keeps the segments' level order.
+        for (n, s) in self.segments.iter().enumerate().rev() {
+            if let Some([i0, i1, j0, j1]) = g.reach_range(s, width) {
+                for tj in j0 / t..=j1 / t {
+                    for ti in i0 / t..=i1 / t {
+                        let end = &mut self.tile_start[tj * tx + ti];
+                        *end -= 1;
+                        self.tile_items[*end as usize] = n as u32;
+                    }
+                }
+            }
+        }
+        let width2 = width * width;
+        for tj in 0..ty {
+            for ti in 0..tx {
+                let tile = tj * tx + ti;
+                let items = &self.tile_items
+                    [self.tile_start[tile] as usize..self.tile_start[tile + 1] as usize];
+                let Some(&first) = items.first() else {
+                    continue;
+                };
+                let (i0, j0) = (ti * t, tj * t);
+                let (i1, j1) = ((i0 + t).min(g.nx) - 1, (j0 + t).min(g.ny) - 1);
+                let (xa, xb) = (g.centre_x(i0), g.centre_x(i1));
+                let (ya, yb) = (g.centre_y(j0), g.centre_y(j1));
+                let lowest = self.segments[first as usize].level;
+                let whole = items
+                    .iter()
+                    .map(|&n| &self.segments[n as usize])
+                    .take_while(|s| s.level == lowest)
+                    .any(|s| {
+                        s.reaches(xa, ya, width2)
+                            && s.reaches(xb, ya, width2)
+                            && s.reaches(xa, yb, width2)
+                            && s.reaches(xb, yb, width2)
+                    });
+                for j in j0..=j1 {
+                    let row = &mut g.cells[j * g.nx + i0..=j * g.nx + i1];
+                    if whole {
+                        row.fill(lowest);
+                        continue;
+                    }
+                    let y = g.y0 + (j as f64 + 0.5) * g.r;
+                    for (i, cell) in (i0..).zip(row.iter_mut()) {
+                        let x = g.x0 + (i as f64 + 0.5) * g.r;
+                        if let Some(s) = items
+                            .iter()
+                            .map(|&n| &self.segments[n as usize])
+                            .find(|s| s.reaches(x, y, width2))
+                        {
+                            *cell = s.level;
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -557,6 +748,40 @@ impl Grid {
         own < others && level < others
     }
 
+    fn centre_x(&self, i: usize) -> f64 {
+        self.x0 + (i as f64 + 0.5) * self.r
+    }
+
+    fn centre_y(&self, j: usize) -> f64 {
+        self.y0 + (j as f64 + 0.5) * self.r
+    }
+
+    /// The cells `[i0, i1] × [j0, j1]` (inclusive) whose centres lie in the segment's bounding box
+    /// grown by `width`, `None` if none does.
+    fn reach_range(&self, s: &Segment, width: f64) -> Option<[usize; 4]> {
+        let inv_r = 1.0 / self.r;
+        let (last_row, last_col) = (self.ny as i64 - 1, self.nx as i64 - 1);
+        let index = |v: f64, last: i64| v.max(-1.0).min(last as f64 + 1.0);
+        let i0 = ceil_to_i64(index(
+            (s.a.x.min(s.b.x) - width - self.x0) * inv_r - 0.5,
+            last_col,
+        ));
+        let i1 = floor_to_i64(index(
+            (s.a.x.max(s.b.x) + width - self.x0) * inv_r - 0.5,
+            last_col,
+        ));
+        let j0 = ceil_to_i64(index(
+            (s.a.y.min(s.b.y) - width - self.y0) * inv_r - 0.5,
+            last_row,
+        ));
+        let j1 = floor_to_i64(index(
+            (s.a.y.max(s.b.y) + width - self.y0) * inv_r - 0.5,
+            last_row,
+        ));
+        let (i0, i1, j0, j1) = (i0.max(0), i1.min(last_col), j0.max(0), j1.min(last_row));
+        (i0 <= i1 && j0 <= j1).then_some([i0 as usize, i1 as usize, j0 as usize, j1 as usize])
+    }
+
     /// Lowers to `level` every cell whose centre is within `width` of segment `ab`.
     fn stamp_capsule(&mut self, a: Coord<f64>, b: Coord<f64>, width: f64, level: u32) {
         if self.nx == 0 || self.ny == 0 {
@@ -591,6 +816,12 @@ impl Grid {
             }
         }
     }
+}
+
+/// Tile side in cells for [`Filling::Tiles`]: about the width, so a tile is often covered whole by
+/// one segment and a segment reaches few tiles.
+fn tile_cells(width: f64, resolution: f64) -> usize {
+    ((width / resolution).round() as usize).clamp(2, 16)
 }
 
 /// `x.ceil()` as an integer, for `x` already clamped to a small range (no libm call).
@@ -1127,6 +1358,156 @@ mod tests {
             let out = band_polygons(&bands, &spec);
             check_all(&bands, &spec, &out, usize::MAX);
         }
+    }
+
+    /// Many short streets in a small square, as downtown: capsules overlap many times, so tiles
+    /// are decided whole as well as cell by cell.
+    fn random_dense_bands() -> impl Strategy<Value = (Vec<Vec<LineString<f64>>>, PolygonSpec)> {
+        let street = (
+            (0.0..400.0f64, 0.0..400.0f64),
+            prop::collection::vec((-15.0..15.0f64, -15.0..15.0f64), 1..4),
+            0usize..4,
+        );
+        (
+            prop::collection::vec(street, 1..60),
+            10.0..60.0f64,
+            5.0..10.0f64,
+            prop::bool::ANY,
+        )
+            .prop_map(|(streets, width_m, resolution_m, far)| {
+                let (ox, oy) = if far {
+                    (500_000.0, 3_500_000.0)
+                } else {
+                    (0.0, 0.0)
+                };
+                let mut bands = vec![Vec::new(); 3];
+                for ((x, y), steps, first) in streets {
+                    let mut p = Coord {
+                        x: x + ox,
+                        y: y + oy,
+                    };
+                    let mut coords = vec![p];
+                    for (dx, dy) in steps {
+                        p = Coord {
+                            x: p.x + dx,
+                            y: p.y + dy,
+                        };
+                        coords.push(p);
+                    }
+                    // Band 3 means the street is in no band; later bands repeat it.
+                    for band in bands.iter_mut().skip(first) {
+                        band.push(LineString::new(coords.clone()));
+                    }
+                }
+                (
+                    bands,
+                    PolygonSpec {
+                        width_m,
+                        resolution_m,
+                    },
+                )
+            })
+    }
+
+    /// The grid and polygons drawn with `filling` forced.
+    fn drawn_with(
+        bands: &[Vec<LineString<f64>>],
+        spec: &PolygonSpec,
+        filling: Filling,
+    ) -> (Grid, Vec<MultiPolygon<f64>>) {
+        let mut builder = PolygonBuilder {
+            filling,
+            ..PolygonBuilder::default()
+        };
+        let out = builder.band_polygons(bands, spec);
+        (std::mem::take(&mut builder.grid), out)
+    }
+
+    /// The smallest band whose lines reach `p` by brute force, `None` when `p` is within a
+    /// rounding error of the width of some band's lines (either answer is right there).
+    fn brute_level(p: Coord<f64>, bands: &[Vec<LineString<f64>>], w: f64) -> Option<u32> {
+        let mut level = EMPTY;
+        for k in (0..bands.len()).rev() {
+            let d = distance_to_bands(p, bands, k);
+            if (d - w).abs() <= 1e-9 * w.max(1.0) {
+                return None;
+            }
+            if d < w {
+                level = band_level(k);
+            }
+        }
+        Some(level)
+    }
+
+    /// Both fillings give the brute-force cell values, hence the same cells and polygons.
+    fn check_fillings(bands: &[Vec<LineString<f64>>], spec: &PolygonSpec, samples: usize) {
+        let (tiles, tiles_out) = drawn_with(bands, spec, Filling::Tiles);
+        let (stamp, stamp_out) = drawn_with(bands, spec, Filling::Stamp);
+        assert_eq!((tiles.nx, tiles.ny), (stamp.nx, stamp.ny));
+        let w = effective_width(spec.width_m, tiles.r);
+        let stride = (tiles.cells.len() / samples.max(1)).max(1) | 1;
+        for (n, (&t, &s)) in tiles.cells.iter().zip(&stamp.cells).enumerate() {
+            if t == s && n % stride != 0 {
+                continue;
+            }
+            let (i, j) = (n % tiles.nx, n / tiles.nx);
+            let centre = Coord {
+                x: tiles.centre_x(i),
+                y: tiles.centre_y(j),
+            };
+            if let Some(level) = brute_level(centre, bands, w) {
+                assert_eq!(t, level, "tiles: cell ({i}, {j}) at {centre:?}");
+                assert_eq!(s, level, "stamping: cell ({i}, {j}) at {centre:?}");
+            }
+        }
+        if tiles.cells == stamp.cells {
+            assert_eq!(tiles_out, stamp_out);
+        }
+        check_all(bands, spec, &tiles_out, samples);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn tiles_and_stamping_fill_the_brute_force_cells_on_dense_streets(
+            (bands, spec) in random_dense_bands()
+        ) {
+            check_fillings(&bands, &spec, 1500);
+        }
+
+        #[test]
+        fn tiles_and_stamping_fill_the_brute_force_cells_on_long_lines(
+            (bands, spec) in random_bands()
+        ) {
+            check_fillings(&bands, &spec, 1500);
+        }
+
+        #[test]
+        fn tiles_and_stamping_agree_on_pixels(bands in random_pixels()) {
+            let spec = PolygonSpec { width_m: 1.0, resolution_m: 10.0 };
+            check_fillings(&bands, &spec, usize::MAX);
+        }
+    }
+
+    #[test]
+    fn dense_input_chooses_tiles_and_sparse_input_stamping() {
+        let mut builder = PolygonBuilder::new();
+        let street = |x: f64, y: f64| line_string![(x: x, y: y), (x: x + 10.0, y: y + 3.0)];
+        let sparse = vec![vec![street(0.0, 0.0), street(900.0, 700.0)]];
+        let plan = lenient_plan(&sparse, &PolygonSpec::default());
+        builder.grid.reset(plan.as_ref().expect("a plan"));
+        builder.collect_segments(&sparse);
+        assert_eq!(builder.cheaper_filling(50.0), Filling::Stamp);
+        let dense: Vec<LineString<f64>> = (0..400)
+            .map(|n| street(f64::from(n % 20) * 10.0, f64::from(n / 20) * 10.0))
+            .collect();
+        let dense = vec![dense];
+        let plan = lenient_plan(&dense, &PolygonSpec::default());
+        builder.grid.reset(plan.as_ref().expect("a plan"));
+        builder.collect_segments(&dense);
+        assert_eq!(builder.cheaper_filling(50.0), Filling::Tiles);
+        check_fillings(&dense, &PolygonSpec::default(), usize::MAX);
     }
 
     #[test]
