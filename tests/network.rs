@@ -334,7 +334,7 @@ fn partial_edges_count_by_the_reachable_fraction_from_either_end() {
     assert_eq!(c.bands[0].reached_nodes, 0);
     assert!((c.bands[2].reached_length_m - 1000.0).abs() < 1e-9);
     assert_eq!(c.bands[2].reached_nodes, 2);
-    assert!((c.reached_edges[0].fractions[0] - 0.56).abs() < 1e-12);
+    assert!((c.fractions(0)[0] - 0.56).abs() < 1e-12);
 }
 
 fn catchment_json(args: &[&str]) -> serde_json::Value {

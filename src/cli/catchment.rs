@@ -319,7 +319,7 @@ pub fn run_catchment_bench(
                     snap: crate::network::snap_node(&graph, s),
                 }];
                 let c = catchment(&graph, &mut search, origins, &spec)?;
-                let parts: Vec<_> = c.bands.iter().map(|b| b.parts.clone()).collect();
+                let parts: Vec<_> = c.bands.into_iter().map(|b| b.parts).collect();
                 std::hint::black_box(builder.band_polygons(&parts, &PolygonSpec::default()));
             } else {
                 search.run(&graph, &[(s, 0.0)], bound);

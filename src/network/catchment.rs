@@ -146,13 +146,12 @@ pub struct Band {
     pub parts: Vec<LineString<f64>>,
 }
 
-/// An edge reached by the outermost band.
-#[derive(Clone, Debug, PartialEq)]
+/// An edge reached by the outermost band; its reached fractions per band are
+/// [`Catchment::fractions`].
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ReachedEdge {
     /// The edge id.
     pub edge: u32,
-    /// Reached fraction of its length per band (0..=1), in band order.
-    pub fractions: Vec<f64>,
 }
 
 /// A computed catchment.
@@ -164,6 +163,9 @@ pub struct Catchment {
     pub bands: Vec<Band>,
     /// Every edge the outermost band reaches, by edge id.
     pub reached_edges: Vec<ReachedEdge>,
+    /// Reached fraction (0..=1) of each reached edge per band: `bands.len()` values per entry of
+    /// `reached_edges`, in the same order (one flat array: no allocation per edge).
+    fractions: Vec<f64>,
     /// Every origin and its snap, unsnappable ones included.
     pub snaps: Vec<OriginSnap>,
     /// Reached nodes with their cost (effective metres), sorted by node.
@@ -173,6 +175,12 @@ pub struct Catchment {
 }
 
 impl Catchment {
+    /// Reached fraction of the `i`-th reached edge's length per band, in band order.
+    pub fn fractions(&self, i: usize) -> &[f64] {
+        let nb = self.bands.len();
+        &self.fractions[i * nb..(i + 1) * nb]
+    }
+
     /// Network walking time in seconds from the catchment's origins to a snapped position
     /// (its off-network leg included); `None` beyond the outermost band.
     pub fn time_s(&self, graph: &WalkGraph, snap: &Snap) -> Option<f64> {
@@ -249,7 +257,6 @@ pub fn catchment(
     edges.sort_unstable();
     edges.dedup();
 
-    let nb = spec.minutes.len();
     let mut bands: Vec<Band> = spec
         .minutes
         .iter()
@@ -268,6 +275,7 @@ pub fn catchment(
         }
     }
     let mut reached_edges = Vec::new();
+    let mut fractions: Vec<f64> = Vec::new();
     let mut intervals: Vec<(f64, f64)> = Vec::new();
     let mut merged: Vec<(f64, f64)> = Vec::new();
     for e in edges {
@@ -276,7 +284,7 @@ pub fn catchment(
         let (cs, ct) = (search.cost(edge.source), search.cost(edge.target));
         let from = seeds.partition_point(|s| s.0 < e);
         let on_edge = &seeds[from..from + seeds[from..].iter().take_while(|s| s.0 == e).count()];
-        let mut fractions = Vec::with_capacity(nb);
+        let start = fractions.len();
         for (k, band) in bands.iter_mut().enumerate() {
             let b = spec.bound(k);
             intervals.clear();
@@ -309,13 +317,16 @@ pub fn catchment(
             fractions.push(if len > 0.0 { reached / len } else { 0.0 });
         }
         if fractions.last().is_some_and(|f| *f > 0.0) {
-            reached_edges.push(ReachedEdge { edge: e, fractions });
+            reached_edges.push(ReachedEdge { edge: e });
+        } else {
+            fractions.truncate(start);
         }
     }
     Ok(Catchment {
         spec: spec.clone(),
         bands,
         reached_edges,
+        fractions,
         snaps: origins,
         node_costs,
         seeds,
