@@ -579,19 +579,11 @@ fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
 }
 
 /// [`WalkGraph::edge_part`] as first written: every vertex strictly between the two distances,
-/// by a plain filter.
+/// by a plain filter (the end points come from the same `point_along`; the oracle checks the
+/// choice of inner vertices).
 fn edge_part_by_filter(g: &WalkGraph, e: u32, from_m: f64, to_m: f64) -> LineString<f64> {
     let (c, a) = (g.edge_coords(e), g.edge_along(e));
-    let at = |d: f64| -> Coord<f64> {
-        let k = a.partition_point(|&x| x < d).clamp(1, a.len() - 1);
-        let seg = a[k] - a[k - 1];
-        let t = if seg > 0.0 {
-            ((d - a[k - 1]) / seg).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        c[k - 1] + (c[k] - c[k - 1]) * t
-    };
+    let at = |d: f64| g.point_along(e, d);
     let mut out = vec![at(from_m)];
     out.extend(
         a.iter()

@@ -458,29 +458,32 @@ impl WalkGraph {
         &self.segments
     }
 
+    /// The point of edge `e` at plan distance `d_m` from its source (clamped to the edge).
+    pub fn point_along(&self, e: u32, d_m: f64) -> Coord<f64> {
+        let (c, a) = (self.edge_coords(e), self.edge_along(e));
+        let k = a.partition_point(|&x| x < d_m).clamp(1, a.len() - 1);
+        let seg = a[k] - a[k - 1];
+        let t = if seg > 0.0 {
+            ((d_m - a[k - 1]) / seg).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        c[k - 1] + (c[k] - c[k - 1]) * t
+    }
+
     /// The part of edge `e` between plan distances `from_m` and `to_m` from its source.
     pub fn edge_part(&self, e: u32, from_m: f64, to_m: f64) -> LineString<f64> {
         let c = self.edge_coords(e);
         let a = self.edge_along(e);
-        let at = |d: f64| -> Coord<f64> {
-            let k = a.partition_point(|&x| x < d).clamp(1, a.len() - 1);
-            let seg = a[k] - a[k - 1];
-            let t = if seg > 0.0 {
-                ((d - a[k - 1]) / seg).clamp(0.0, 1.0)
-            } else {
-                0.0
-            };
-            c[k - 1] + (c[k] - c[k - 1]) * t
-        };
         // `along` is non-decreasing: the inner vertices are one contiguous run, and the line is
         // allocated once at its final size.
         let first = a.partition_point(|&x| x <= from_m);
         let last = first + a[first..].partition_point(|&x| x < to_m);
         let inner = &c[first..last];
         let mut out = Vec::with_capacity(inner.len() + 2);
-        out.push(at(from_m));
+        out.push(self.point_along(e, from_m));
         out.extend_from_slice(inner);
-        out.push(at(to_m));
+        out.push(self.point_along(e, to_m));
         LineString(out)
     }
 
