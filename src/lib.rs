@@ -16,5 +16,6 @@ pub mod index;
 pub mod io;
 pub mod model;
 pub mod network;
+pub mod server;
 #[cfg(test)]
 mod test_support;

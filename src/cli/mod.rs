@@ -1,8 +1,10 @@
 //! The command line: argument parsing and the commands, each a thin call into the library.
 //!
 //! - [`catchment`]: `catchment`, `graph-export` and `catchment-bench`.
+//! - [`serve`]: `serve`, the HTTP service (also what `infill` with no command runs).
 
 pub mod catchment;
+pub mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -20,14 +22,24 @@ use crate::io::load::LoadEvent;
 #[derive(Parser, Debug)]
 #[command(name = "infill", version, about, long_about = None)]
 pub struct Cli {
-    /// What to do.
+    /// What to do; without a command, `serve data/`.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Serve a project over HTTP: OGC API – Features for every layer and the derived catchments,
+    /// and the planner API under /api. Prints the URL; Ctrl-C stops it.
+    Serve {
+        /// An infill.toml, a folder of layers, or an .osm.pbf extract.
+        #[arg(default_value = "data")]
+        path: PathBuf,
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = serve::DEFAULT_ADDR)]
+        addr: std::net::SocketAddr,
+    },
     /// Load a project (infill.toml, a data folder, or an .osm.pbf) and report what was found:
     /// files, encodings, CRS, counts, extents, field bindings and problems. Exit code 0 when
     /// every layer is usable, 1 when not, 2 when the arguments or config are wrong.
@@ -115,7 +127,17 @@ pub enum Command {
 
 /// Run the command line; the binary's `main` calls this.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let command = cli.command.unwrap_or(Command::Serve {
+        path: PathBuf::from("data"),
+        addr: serve::DEFAULT_ADDR
+            .parse()
+            .context("the default address does not parse")?,
+    });
+    match command {
+        Command::Serve { path, addr } => {
+            serve::run_serve(&path, addr)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { path, json } => {
             let config = Config::load(&path)?;
             let bar = progress_bar(config.layers.len() as u64 * 2);

@@ -1,0 +1,113 @@
+//! Cross-cutting behaviour: ETag/304 on GETs, and one JSON error shape for errors made outside
+//! the handlers (timeouts, body limits, panics).
+
+use std::hash::{DefaultHasher, Hasher};
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::error_response;
+
+/// Largest response body that gets an ETag (bodies are built in memory anyway).
+const ETAG_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// Adds a weak ETag to successful GET/HEAD responses and answers `304 Not Modified` when the
+/// request's `If-None-Match` names it.
+pub async fn etag(request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, ETAG_MAX_BYTES).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "reading a response body for its ETag");
+            return error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalError",
+                "internal error; the server log has the details",
+            );
+        }
+    };
+    let mut h = DefaultHasher::new();
+    h.write(bytes.as_ref());
+    let tag = format!("W/\"{:016x}{:08x}\"", h.finish(), bytes.len() as u32);
+    let Ok(value) = HeaderValue::from_str(&tag) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let matches = if_none_match
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/")
+            })
+        });
+    parts.headers.insert(header::ETAG, value);
+    if matches {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
+            if let Some(v) = parts.headers.get(&name) {
+                r.headers_mut().insert(name, v.clone());
+            }
+        }
+        return r;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Replaces the body of any error response that is not already JSON (a timeout's empty 408, the
+/// body limit's 413, a caught panic's 500) with the service's JSON error shape.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if is_json {
+        return response;
+    }
+    let (code, description) = match status {
+        StatusCode::REQUEST_TIMEOUT => (
+            "Timeout",
+            "the request took longer than the server allows".to_string(),
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "PayloadTooLarge",
+            format!(
+                "the request body is larger than {} bytes",
+                super::BODY_LIMIT_BYTES
+            ),
+        ),
+        s if s.is_server_error() => {
+            tracing::error!(status = s.as_u16(), "error response made outside a handler");
+            (
+                "InternalError",
+                "internal error; the server log has the details".to_string(),
+            )
+        }
+        s => (
+            "BadRequest",
+            s.canonical_reason().unwrap_or("bad request").to_string(),
+        ),
+    };
+    let mut r = error_response(status, code, &description);
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        r.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    r
+}

@@ -1,0 +1,75 @@
+//! The OpenAPI 3.0 document, written by hand: the OGC API – Features paths with their
+//! parameters, and the planner API. (No crate derives OGC's shared parameter and response
+//! definitions from handlers better than writing them down.)
+
+use serde_json::{json, Value};
+
+use super::AppState;
+
+/// The document for a server at `base`.
+pub fn document(base: &str, s: &AppState) -> Value {
+    let collection_ids: Vec<&str> = s.collections.iter().map(|c| c.id.as_str()).collect();
+    let crs_list = s.crs.offered_uris();
+    let err = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}});
+    let geojson = |what: &str| json!({"description": what, "content": {"application/geo+json": {"schema": {"type": "object"}}}});
+    let jsonr = |what: &str| json!({"description": what, "content": {"application/json": {"schema": {"type": "object"}}}});
+    let p = |name: &str| json!({"$ref": format!("#/components/parameters/{name}")});
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "infill",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "OGC API – Features (Part 1 core/GeoJSON/OAS30, Part 2 CRS) over the project's layers and derived catchments, and the planner API under /api. Unknown query parameters are refused with 400.",
+        },
+        "servers": [{"url": base}],
+        "paths": {
+            "/": {"get": {"summary": "landing page", "operationId": "getLandingPage", "parameters": [p("f")], "responses": {"200": jsonr("links to the API"), "400": err}}},
+            "/conformance": {"get": {"summary": "conformance classes", "operationId": "getConformanceDeclaration", "parameters": [p("f")], "responses": {"200": jsonr("conformsTo"), "400": err}}},
+            "/openapi": {"get": {"summary": "this document", "parameters": [p("f")], "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/vnd.oai.openapi+json;version=3.0": {}}}}}},
+            "/health": {"get": {"summary": "liveness", "responses": {"200": jsonr("ok")}}},
+            "/collections": {"get": {"summary": "the feature collections", "operationId": "getCollections", "parameters": [p("f")], "responses": {"200": jsonr("collections"), "400": err}}},
+            "/collections/{collectionId}": {"get": {"summary": "one collection", "operationId": "describeCollection", "parameters": [p("collectionId"), p("f")], "responses": {"200": jsonr("collection"), "400": err, "404": err}}},
+            "/collections/{collectionId}/items": {"get": {
+                "summary": "features of a collection, paged (next/prev links)", "operationId": "getFeatures",
+                "parameters": [p("collectionId"), p("limit"), p("offset"), p("bbox"), p("bbox-crs"), p("crs"), p("datetime"), p("f")],
+                "responses": {"200": geojson("a FeatureCollection with numberMatched/numberReturned and links; header Content-Crs"), "400": err, "404": err}}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {
+                "summary": "one feature", "operationId": "getFeature",
+                "parameters": [p("collectionId"), {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, p("crs"), p("f")],
+                "responses": {"200": geojson("a Feature; header Content-Crs"), "400": err, "404": err}}},
+            "/api/neighbourhoods": {"get": {
+                "summary": "neighbourhoods (planner view: id, name, is_old, build_year, households, street, area_m2)",
+                "parameters": [
+                    {"name": "old", "in": "query", "schema": {"type": "boolean"}, "description": "only old (true) or only not old (false)"},
+                    {"name": "bbox", "in": "query", "schema": {"type": "string"}, "description": "minx,miny,maxx,maxy in bbox-crs (default: crs)"},
+                    {"name": "bbox-crs", "in": "query", "schema": {"type": "string"}},
+                    p("planner-crs"), p("limit"), p("offset")],
+                "responses": {"200": geojson("FeatureCollection"), "400": err, "409": err}}},
+            "/api/neighbourhoods/{id}": {"get": {"summary": "one neighbourhood", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, p("planner-crs")], "responses": {"200": geojson("Feature"), "400": err, "404": err}}},
+            "/api/neighbourhoods/{id}/catchment": {"get": {"summary": "its walking catchment bands", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, p("planner-crs"), p("minutes"), p("profile"), p("speed")], "responses": {"200": geojson("one feature per band"), "400": err, "404": err, "409": err}}},
+            "/api/catchment": {"get": {"summary": "walking catchment from a point", "parameters": [
+                {"name": "at", "in": "query", "required": true, "schema": {"type": "string"}, "description": "x,y (longitude,latitude) in crs"},
+                p("planner-crs"), p("minutes"), p("profile"), p("speed")], "responses": {"200": geojson("one feature per band"), "400": err, "409": err}}},
+        },
+        "components": {
+            "schemas": {
+                "exception": {"type": "object", "required": ["code", "description", "status"], "properties": {
+                    "code": {"type": "string"}, "description": {"type": "string"}, "status": {"type": "integer"}}},
+            },
+            "parameters": {
+                "f": {"name": "f", "in": "query", "schema": {"type": "string", "enum": ["json", "geojson"]}},
+                "collectionId": {"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": collection_ids}},
+                "limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}, "description": "larger values are clamped to 10000"},
+                "offset": {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                "bbox": {"name": "bbox", "in": "query", "style": "form", "explode": false, "schema": {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}},
+                "bbox-crs": {"name": "bbox-crs", "in": "query", "schema": {"type": "string", "format": "uri", "enum": crs_list.clone()}},
+                "crs": {"name": "crs", "in": "query", "schema": {"type": "string", "format": "uri", "enum": crs_list}},
+                "datetime": {"name": "datetime", "in": "query", "schema": {"type": "string"}, "description": "accepted; no collection has temporal data"},
+                "planner-crs": {"name": "crs", "in": "query", "schema": {"type": "string", "default": "wgs84"}, "description": "wgs84, gcj02 (Amap, Tencent), bd09 (Baidu), or an EPSG code such as 4549; easting/longitude first"},
+                "minutes": {"name": "minutes", "in": "query", "schema": {"type": "string", "default": "5,10,15"}, "description": "increasing band limits, at most 8, each ≤ 60"},
+                "profile": {"name": "profile", "in": "query", "schema": {"type": "string", "enum": ["default", "elderly"]}},
+                "speed": {"name": "speed", "in": "query", "schema": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 3}, "description": "m/s; overrides profile"},
+            },
+        },
+    })
+}

@@ -1,0 +1,315 @@
+//! What the service holds in memory: the workspace, the walk graph, the collections, the
+//! coordinate systems, and every neighbourhood's default catchment, all computed at start.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use geo::{Area, Geometry, MultiPolygon};
+use serde_json::{json, Map};
+
+use super::collections::{Collection, Collections, FeatureId, FeatureRecord};
+use super::crs::CrsBook;
+use crate::crs::{CrsError, Transformer};
+use crate::model::{Role, Semantic, Workspace};
+use crate::network::polygon::{PolygonBuilder, PolygonSpec};
+use crate::network::{
+    catchment, neighbourhood_origins, CatchmentError, CatchmentSpec, GraphError, GraphSpec,
+    OriginSnap, Search, WalkGraph,
+};
+
+/// Why the service cannot start on a workspace.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// A coordinate system could not be set up or the data could not be converted.
+    #[error("coordinate systems: {0}")]
+    Crs(#[from] CrsError),
+    /// The walk graph could not be built from the roads layer.
+    #[error("walk network: {0}")]
+    Graph(#[from] GraphError),
+    /// A default catchment could not be computed.
+    #[error("catchments: {0}")]
+    Catchment(#[from] CatchmentError),
+}
+
+/// The last year of construction that makes a neighbourhood "old" (老旧小区: built before the end
+/// of 2005), used where the data has no 是否老旧小区 flag.
+pub const OLD_BUILT_BY_YEAR: i32 = 2005;
+
+/// One band of a computed catchment, its polygon in the working CRS.
+#[derive(Clone, Debug)]
+pub struct BandShape {
+    /// The band's limit, minutes.
+    pub minutes: f64,
+    /// Reached edge length, metres.
+    pub reached_length_m: f64,
+    /// Reached graph nodes.
+    pub reached_nodes: usize,
+    /// The band polygon (working CRS).
+    pub polygon: MultiPolygon<f64>,
+}
+
+/// A computed catchment, ready to be written out.
+#[derive(Clone, Debug)]
+pub struct CatchmentShape {
+    /// Walking speed used, m/s.
+    pub speed_m_per_s: f64,
+    /// Origins on the network.
+    pub origins: usize,
+    /// Origins farther than the snapping cap from every walkable way.
+    pub unsnapped_origins: usize,
+    /// Bands in increasing time.
+    pub bands: Vec<BandShape>,
+}
+
+/// The state shared by every request.
+#[derive(Debug)]
+pub struct AppState {
+    /// The loaded project.
+    pub workspace: Workspace,
+    /// The walk network; `None` without a roads layer.
+    pub graph: Option<WalkGraph>,
+    /// Offered coordinate systems and cached transformers.
+    pub crs: CrsBook,
+    /// The OGC API collections.
+    pub collections: Collections,
+    /// The planner's view of the neighbourhoods (id = the data's id when unique, else the record
+    /// number); `None` without a neighbourhoods layer.
+    pub neighbourhoods: Option<Collection>,
+    /// Per neighbourhood (same order), its default catchment (5/10/15 min at 1.0 m/s).
+    pub default_catchments: Vec<Option<CatchmentShape>>,
+    /// Base URL for links when the request has no `Host` (e.g. `http://127.0.0.1:8080`).
+    pub base_url: String,
+    searches: Mutex<Vec<Search>>,
+    builders: Mutex<Vec<PolygonBuilder>>,
+}
+
+impl AppState {
+    /// Builds the state: the walk graph (when there are roads), one collection per input layer,
+    /// the planner's neighbourhoods, every neighbourhood's default catchment and the `catchments`
+    /// collection.
+    pub fn new(workspace: Workspace, base_url: impl Into<String>) -> Result<AppState, StateError> {
+        let started = Instant::now();
+        let graph = match workspace.layer(Role::Roads) {
+            Some(roads) => Some(WalkGraph::from_roads(roads, &GraphSpec::default())?),
+            None => None,
+        };
+        let crs = CrsBook::new(workspace.crs())?;
+        let to_wgs84 = workspace.to_wgs84()?;
+        let mut collections = Collections::default();
+        for layer in workspace.layers() {
+            let (title, description) = layer_title(layer.role);
+            collections.register(Collection::from_layer(
+                &layer.role.to_string(),
+                title,
+                &format!(
+                    "{description}; read from {}. Feature ids are record numbers (1-based, as in \
+                     the file); properties are the original attributes.",
+                    layer.source.path.display()
+                ),
+                layer,
+                &to_wgs84,
+            )?);
+        }
+        let neighbourhoods = planner_neighbourhoods(&workspace, &to_wgs84)?;
+        let mut state = AppState {
+            workspace,
+            graph,
+            crs,
+            collections,
+            neighbourhoods,
+            default_catchments: Vec::new(),
+            base_url: base_url.into(),
+            searches: Mutex::new(Vec::new()),
+            builders: Mutex::new(Vec::new()),
+        };
+        state.default_catchments = state.compute_default_catchments()?;
+        if let Some(c) = state.catchments_collection(&to_wgs84)? {
+            state.collections.register(c);
+        }
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "state built"
+        );
+        Ok(state)
+    }
+
+    fn compute_default_catchments(&self) -> Result<Vec<Option<CatchmentShape>>, StateError> {
+        let (Some(graph), Some(layer)) = (&self.graph, self.workspace.layer(Role::Neighbourhoods))
+        else {
+            return Ok(Vec::new());
+        };
+        let spec = CatchmentSpec::default();
+        let mut out = Vec::with_capacity(layer.len());
+        for i in 0..layer.len() {
+            let origins = neighbourhood_origins(graph, layer.geometry(i), spec.snap_cap_m);
+            let shape = self.catchment(origins, &spec)?;
+            out.push((shape.origins > 0).then_some(shape));
+        }
+        Ok(out)
+    }
+
+    fn catchments_collection(
+        &self,
+        to_wgs84: &Transformer,
+    ) -> Result<Option<Collection>, CrsError> {
+        let Some(nb) = &self.neighbourhoods else {
+            return Ok(None);
+        };
+        let mut features = Vec::new();
+        for (i, shape) in self.default_catchments.iter().enumerate() {
+            let Some(shape) = shape else { continue };
+            for band in &shape.bands {
+                let mut props = Map::new();
+                props.insert("neighbourhood".into(), nb.id(i).to_json());
+                props.insert(
+                    "name".into(),
+                    nb.properties(i).get("name").cloned().unwrap_or_default(),
+                );
+                props.insert("minutes".into(), json!(band.minutes));
+                props.insert("speed_m_per_s".into(), json!(shape.speed_m_per_s));
+                props.insert("reached_length_m".into(), json!(band.reached_length_m));
+                props.insert("reached_nodes".into(), json!(band.reached_nodes));
+                features.push(FeatureRecord {
+                    id: FeatureId::Number(features.len() as u64 + 1),
+                    geometry: Some(Geometry::MultiPolygon(band.polygon.clone())),
+                    properties: props,
+                });
+            }
+        }
+        Ok(Some(Collection::new(
+            "catchments",
+            "Walking catchments of the neighbourhoods",
+            "Derived: every neighbourhood's 5-, 10- and 15-minute walking catchment (GB 50180-2018 \
+             life circles) on the street network at 1.0 m/s, one feature per neighbourhood and band; \
+             bands of one neighbourhood nest.",
+            features,
+            to_wgs84,
+        )?))
+    }
+
+    /// Computes a catchment from snapped origins with pooled search and polygon buffers.
+    pub fn catchment(
+        &self,
+        origins: Vec<OriginSnap>,
+        spec: &CatchmentSpec,
+    ) -> Result<CatchmentShape, CatchmentError> {
+        let Some(graph) = &self.graph else {
+            return Err(CatchmentError::BadSpec(
+                "the project has no walk network".into(),
+            ));
+        };
+        let mut search = self
+            .searches
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_else(|| Search::new(graph));
+        let mut builder = self
+            .builders
+            .lock()
+            .ok()
+            .and_then(|mut p| p.pop())
+            .unwrap_or_default();
+        let result = catchment(graph, &mut search, origins, spec);
+        let shape = result.map(|c| {
+            let parts: Vec<_> = c.bands.iter().map(|b| b.parts.clone()).collect();
+            let polygons = builder.band_polygons(&parts, &PolygonSpec::default());
+            let origins = c.snaps.iter().filter(|s| s.snap.is_some()).count();
+            CatchmentShape {
+                speed_m_per_s: c.spec.speed_m_per_s,
+                origins,
+                unsnapped_origins: c.snaps.len() - origins,
+                bands: c
+                    .bands
+                    .iter()
+                    .zip(polygons)
+                    .map(|(b, polygon)| BandShape {
+                        minutes: b.minutes,
+                        reached_length_m: b.reached_length_m,
+                        reached_nodes: b.reached_nodes,
+                        polygon,
+                    })
+                    .collect(),
+            }
+        });
+        if let Ok(mut p) = self.searches.lock() {
+            p.push(search);
+        }
+        if let Ok(mut p) = self.builders.lock() {
+            p.push(builder);
+        }
+        shape
+    }
+}
+
+/// True when neighbourhood `i` is old: the 是否老旧小区 flag where the data has one, else built by
+/// [`OLD_BUILT_BY_YEAR`]; `None` when neither is known.
+pub fn is_old(layer: &crate::model::Layer, i: usize) -> Option<bool> {
+    layer
+        .flag(i, Semantic::IsOld)
+        .or_else(|| layer.build_year(i).map(|y| y <= OLD_BUILT_BY_YEAR))
+}
+
+fn planner_neighbourhoods(
+    ws: &Workspace,
+    to_wgs84: &Transformer,
+) -> Result<Option<Collection>, CrsError> {
+    let Some(layer) = ws.layer(Role::Neighbourhoods) else {
+        return Ok(None);
+    };
+    let ids: Vec<Option<&str>> = (0..layer.len())
+        .map(|i| layer.text(i, Semantic::Id).filter(|s| !s.trim().is_empty()))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    let unique = ids.iter().all(|id| id.is_some_and(|id| seen.insert(id)));
+    let features = (0..layer.len())
+        .map(|i| {
+            let id = match ids[i] {
+                Some(id) if unique => FeatureId::Text(id.to_string()),
+                _ => FeatureId::Number(i as u64 + 1),
+            };
+            let g = layer.geometry(i);
+            let mut p = Map::new();
+            p.insert("id".into(), id.to_json());
+            p.insert("record".into(), json!(i + 1));
+            p.insert("name".into(), json!(layer.text(i, Semantic::Name)));
+            p.insert("is_old".into(), json!(is_old(layer, i)));
+            p.insert("build_year".into(), json!(layer.build_year(i)));
+            p.insert("households".into(), json!(layer.households(i)));
+            p.insert("street".into(), json!(layer.text(i, Semantic::Street)));
+            p.insert(
+                "area_m2".into(),
+                json!((g.unsigned_area() * 10.0).round() / 10.0),
+            );
+            FeatureRecord {
+                id,
+                geometry: Some(g.clone()),
+                properties: p,
+            }
+        })
+        .collect();
+    Ok(Some(Collection::new(
+        "neighbourhoods",
+        "Neighbourhoods",
+        "planner view",
+        features,
+        to_wgs84,
+    )?))
+}
+
+fn layer_title(role: Role) -> (&'static str, &'static str) {
+    match role {
+        Role::Roads => (
+            "Roads (道路)",
+            "Road centrelines, the walking network's source",
+        ),
+        Role::Parcels => ("Parcels (地块)", "Land parcels"),
+        Role::Buildings => ("Buildings (房屋)", "Building footprints"),
+        Role::Neighbourhoods => ("Neighbourhoods (小区)", "Residential compounds, old or not"),
+        Role::Idle => (
+            "Idle resources (闲置资源)",
+            "Idle land, idle buildings and owner-shared spaces",
+        ),
+        Role::Facilities => ("Facilities (现状设施)", "Existing service facilities"),
+    }
+}
