@@ -7,3 +7,4 @@ mod bad_input;
 mod cities;
 mod cli;
 mod network;
+mod server;
