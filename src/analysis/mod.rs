@@ -2,3 +2,5 @@
 //! candidate sites and location-allocation. One analysis per file, named after what it computes.
 //! Nothing here reads files or knows a wire format: inputs are a loaded
 //! [`Workspace`](crate::model::Workspace) and a [`WalkGraph`](crate::network::WalkGraph).
+
+pub mod standards;
