@@ -71,6 +71,8 @@ struct FileConfig {
     workspace: WorkspaceSection,
     #[serde(default)]
     layers: BTreeMap<String, LayerSection>,
+    /// Analysis settings merged over the shipped defaults (see `analysis::standards`).
+    analysis: Option<toml::Table>,
 }
 
 #[derive(Deserialize, Debug, Default)]
@@ -104,6 +106,8 @@ pub struct Config {
     pub layers: Vec<LayerSpec>,
     /// Notes about how the layers were found (for reports).
     pub notes: Vec<String>,
+    /// The `[analysis]` table: overrides of the analysis defaults, checked when an analysis runs.
+    pub analysis: Option<toml::Table>,
 }
 
 impl Config {
@@ -126,6 +130,7 @@ impl Config {
                     "every role read from the OSM extract {}",
                     path.display()
                 )],
+                analysis: None,
             });
         }
         Config::from_toml(path)
@@ -236,6 +241,7 @@ impl Config {
             working_crs,
             layers,
             notes: Vec::new(),
+            analysis: file.analysis,
         })
     }
 
@@ -312,6 +318,7 @@ impl Config {
             working_crs: None,
             layers,
             notes,
+            analysis: None,
         })
     }
 }

@@ -103,6 +103,7 @@ fn attributes_and_coordinates_match_the_geojson_twins() {
                 .map(|r| LayerSpec::new(*r, dir.join(format!("{}.geojson", r.name()))))
                 .collect(),
             notes: vec![],
+            analysis: None,
         };
         let twin = load_report(&twin_config, &|_| {}).into_workspace().unwrap();
         for role in Role::ALL {

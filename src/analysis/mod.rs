@@ -2,3 +2,256 @@
 //! candidate sites and location-allocation. One analysis per file, named after what it computes.
 //! Nothing here reads files or knows a wire format: inputs are a loaded
 //! [`Workspace`](crate::model::Workspace) and a [`WalkGraph`](crate::network::WalkGraph).
+
+pub mod access;
+pub mod candidates;
+pub mod gaps;
+pub mod inventory;
+pub mod standards;
+pub mod stock;
+
+use std::time::Instant;
+
+use geo::Geometry;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::model::{Role, Workspace};
+use crate::network::{WalkGraph, DEFAULT_SNAP_CAP_M};
+
+pub use candidates::{Candidate, Factor, Rejections, Served};
+pub use gaps::{Gap, GapTotals, Supplier, TypeGaps};
+pub use inventory::{Neighbourhood, Patch};
+pub use standards::{AnalysisConfig, FacilityStandard, StandardsError, StockKind};
+pub use stock::{Near, Reason, SourceRef, StockResource};
+
+/// Why an analysis cannot run.
+#[derive(Debug, Error)]
+pub enum AnalysisError {
+    /// A layer the analysis cannot do without.
+    #[error("the project has no {0} layer; the analysis needs neighbourhoods and roads")]
+    MissingLayer(Role),
+    /// A bad setting.
+    #[error(transparent)]
+    Standards(#[from] StandardsError),
+}
+
+/// The candidates of one facility type.
+#[derive(Clone, Debug, Serialize)]
+pub struct TypeCandidates {
+    /// The type id.
+    pub facility_type: String,
+    /// Ranked candidates.
+    pub candidates: Vec<Candidate>,
+    /// Stock resources that failed a hard rule, by rule.
+    pub rejected: Rejections,
+}
+
+/// Everything one analysis run found.
+#[derive(Clone, Debug)]
+pub struct Analysis {
+    /// The settings used.
+    pub config: AnalysisConfig,
+    /// The facility types analysed.
+    pub types: Vec<String>,
+    /// Every neighbourhood, old or not.
+    pub neighbourhoods: Vec<Neighbourhood>,
+    /// Renovation patches of old neighbourhoods.
+    pub patches: Vec<Patch>,
+    /// Stock resources near at least one old neighbourhood.
+    pub stock: Vec<StockResource>,
+    /// Stock resources found but beyond the near limit of every old neighbourhood.
+    pub stock_far: usize,
+    /// Gaps per type, in `types` order.
+    pub gaps: Vec<TypeGaps>,
+    /// Candidates per type, in `types` order.
+    pub candidates: Vec<TypeCandidates>,
+    /// Things a user should know (missing layers, unsnapped origins …).
+    pub notes: Vec<String>,
+    /// Wall time of each step, seconds.
+    pub timings: Vec<(String, f64)>,
+}
+
+impl Analysis {
+    /// The gaps of a type.
+    pub fn gaps_of(&self, type_id: &str) -> Option<&TypeGaps> {
+        self.gaps.iter().find(|g| g.facility_type == type_id)
+    }
+
+    /// The candidates of a type.
+    pub fn candidates_of(&self, type_id: &str) -> Option<&TypeCandidates> {
+        self.candidates.iter().find(|c| c.facility_type == type_id)
+    }
+}
+
+/// Run the whole analysis on a loaded workspace and its walk graph, for the facility types
+/// named (all when empty).
+pub fn analyze(
+    ws: &Workspace,
+    graph: &WalkGraph,
+    config: &AnalysisConfig,
+    types: &[String],
+) -> Result<Analysis, AnalysisError> {
+    let mut timings = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &str, timings: &mut Vec<(String, f64)>| {
+        timings.push((name.to_string(), clock.elapsed().as_secs_f64()));
+        clock = Instant::now();
+    };
+    let types = config.select(types)?;
+    let nl = ws
+        .layer(Role::Neighbourhoods)
+        .ok_or(AnalysisError::MissingLayer(Role::Neighbourhoods))?;
+    if ws.layer(Role::Roads).is_none() {
+        return Err(AnalysisError::MissingLayer(Role::Roads));
+    }
+    let buildings = ws.layer(Role::Buildings);
+    let parcels = ws.layer(Role::Parcels);
+    let idle = ws.layer(Role::Idle);
+    let facilities = ws.layer(Role::Facilities);
+    let mut notes = Vec::new();
+    for (role, what) in [
+        (
+            Role::Buildings,
+            "vacant buildings, build years and households from floor area are not assessed",
+        ),
+        (
+            Role::Parcels,
+            "low-efficiency and fragmented land is not assessed",
+        ),
+        (Role::Idle, "the idle layer's resources are not included"),
+        (Role::Facilities, "existing supply is taken as none"),
+    ] {
+        if ws.layer(role).is_none() {
+            notes.push(format!("no {role} layer: {what}"));
+        }
+    }
+
+    let mut inventory = inventory::neighbourhood_inventory(nl, buildings, parcels, config);
+    lap("inventory", &mut timings);
+
+    let (mut stock, idle_land) = stock::building_stock(buildings, idle, &config.stock);
+    for &j in &idle_land {
+        if let Some(l) = idle {
+            stock.push(stock::idle_land_resource(l, j));
+        }
+    }
+    lap("stock", &mut timings);
+
+    // One search per neighbourhood reaches every target: stock, facilities, other neighbourhoods.
+    let areas: Vec<&Geometry<f64>> = nl.geometries().iter().collect();
+    let origins = access::origins_of(graph, &areas, DEFAULT_SNAP_CAP_M);
+    for (n, o) in inventory.iter().zip(&origins) {
+        let missed = o.iter().filter(|o| o.snap.is_none()).count();
+        if o.iter().all(|o| o.snap.is_none()) {
+            notes.push(format!(
+                "neighbourhood {} ({}): no origin within {DEFAULT_SNAP_CAP_M} m of the walk network; it reaches nothing",
+                n.id, n.name
+            ));
+        } else if missed > 0 && n.is_old {
+            notes.push(format!(
+                "neighbourhood {} ({}): {missed} origin(s) farther than {DEFAULT_SNAP_CAP_M} m from the walk network",
+                n.id, n.name
+            ));
+        }
+    }
+    let mut snaps = Vec::new();
+    let mut owner = Vec::new();
+    let s0 = 0;
+    for r in &stock {
+        snaps.push(crate::network::snap_point(
+            graph,
+            r.point,
+            DEFAULT_SNAP_CAP_M,
+        ));
+    }
+    let f0 = snaps.len();
+    if let Some(fl) = facilities {
+        for g in fl.geometries() {
+            let p = geo::InteriorPoint::interior_point(g);
+            snaps.push(p.and_then(|p| crate::network::snap_point(graph, p.0, DEFAULT_SNAP_CAP_M)));
+        }
+    }
+    let n0 = snaps.len();
+    for (n, o) in origins.iter().enumerate() {
+        for s in o.iter().filter_map(|o| o.snap) {
+            snaps.push(Some(s));
+            owner.push(n);
+        }
+    }
+    let targets = access::Targets::from_snaps(snaps);
+    let bound = types
+        .iter()
+        .map(|t| config.facilities[t].band_m())
+        .fold(config.stock.near_minutes * 60.0, f64::max)
+        .max(config.patches.max_walk_minutes * 60.0);
+    let access = access::neighbourhood_access(graph, origins, &targets, bound, DEFAULT_SNAP_CAP_M);
+    lap("access", &mut timings);
+
+    let walk_minutes = |a: usize, b: usize| -> Option<f64> {
+        access.reach[a]
+            .iter()
+            .filter(|(t, _)| (*t as usize) >= n0 && owner[*t as usize - n0] == b)
+            .map(|(_, d)| d / 60.0)
+            .reduce(f64::min)
+    };
+    let patches = inventory::renovation_patches(&mut inventory, nl, config, &walk_minutes);
+    lap("patches", &mut timings);
+
+    let old: Vec<usize> = (0..inventory.len())
+        .filter(|&i| inventory[i].is_old)
+        .collect();
+    let stock_distance = |n: usize, k: usize| access.distance(n, (s0 + k) as u32);
+    stock::attach_near(
+        &mut stock,
+        &old,
+        &stock_distance,
+        config.stock.near_minutes * 60.0,
+    );
+    let before = stock.len();
+    let keep: Vec<bool> = stock.iter().map(|r| !r.near.is_empty()).collect();
+    // Keep target numbering: distances are looked up by the stock index before filtering.
+    let mut kept_index = Vec::new();
+    for (k, keep) in keep.iter().enumerate() {
+        if *keep {
+            kept_index.push(k);
+        }
+    }
+    let mut idx = 0;
+    stock.retain(|_| {
+        idx += 1;
+        keep[idx - 1]
+    });
+    let stock_far = before - stock.len();
+    let kept_distance = |n: usize, k: usize| access.distance(n, (s0 + kept_index[k]) as u32);
+    let facility_distance = |n: usize, j: usize| access.distance(n, (f0 + j) as u32);
+
+    let mut gaps = Vec::new();
+    let mut candidates = Vec::new();
+    for t in &types {
+        let f = &config.facilities[t];
+        let g = gaps::type_gaps(t, f, &inventory, &patches, facilities, &facility_distance);
+        let (c, rejected) =
+            candidates::type_candidates(f, &stock, &inventory, &g, &config.scoring, &kept_distance);
+        gaps.push(g);
+        candidates.push(TypeCandidates {
+            facility_type: t.clone(),
+            candidates: c,
+            rejected,
+        });
+    }
+    lap("gaps and candidates", &mut timings);
+
+    Ok(Analysis {
+        config: config.clone(),
+        types,
+        neighbourhoods: inventory,
+        patches,
+        stock,
+        stock_far,
+        gaps,
+        candidates,
+        notes,
+        timings,
+    })
+}

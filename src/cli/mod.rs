@@ -1,8 +1,10 @@
 //! The command line: argument parsing and the commands, each a thin call into the library.
 //!
+//! - [`analyze`]: `analyze` (stock, gaps, candidates, allocation as GeoJSON and a summary).
 //! - [`catchment`]: `catchment`, `graph-export` and `catchment-bench`.
 //! - [`serve`]: `serve`, the HTTP service (also what `infill` with no command runs).
 
+pub mod analyze;
 pub mod catchment;
 pub mod serve;
 
@@ -88,6 +90,24 @@ pub enum Command {
         /// Snapping cap in metres (default 250).
         #[arg(long, value_name = "M")]
         snap_cap: Option<f64>,
+    },
+    /// Find the stock resources near old neighbourhoods, each neighbourhood's service gaps by
+    /// the facility standards, ranked and explained candidate sites per facility type, and an
+    /// allocation; print a summary table and write GeoJSON (WGS84) with `--out`.
+    Analyze {
+        /// An infill.toml (its `[analysis]` table overrides the defaults), a folder of layers,
+        /// or an .osm.pbf extract.
+        path: PathBuf,
+        /// Facility types to analyse (repeatable; default: every type in the standards).
+        #[arg(long = "facility", value_name = "TYPE")]
+        facilities: Vec<String>,
+        /// Write stock.geojson, gaps.geojson, patches.geojson, candidates_<type>.geojson,
+        /// allocation.geojson and summary.json here.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write the walk graph as `DIR/edges.csv` (`id,source,target,length_m`), `DIR/nodes.csv`
     /// (`node,x,y`, metres in the working CRS) and `DIR/sources.csv` (`node`: random source
@@ -214,6 +234,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             };
             catchment::run_catchment(&path, from, &spec)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Analyze {
+            path,
+            facilities,
+            out,
+            json,
+        } => {
+            analyze::run_analyze(
+                &path,
+                &analyze::AnalyzeOptions {
+                    facilities,
+                    out,
+                    json,
+                },
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::GraphExport {

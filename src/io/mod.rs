@@ -12,6 +12,7 @@
 //! - [`dbf`]: dBase attribute tables decoded straight into columns.
 //! - [`encoding`]: DBF text encodings.
 //! - [`finish`]: the shared pipeline from raw layer to workspace layer.
+//! - [`results`]: analysis results (stock, candidates, gaps, patches) as GeoJSON features.
 //! - `gdal` (feature `gdal`): any OGR format.
 
 pub mod dbf;
@@ -20,6 +21,7 @@ pub mod finish;
 pub mod geojson;
 pub mod load;
 pub mod osm;
+pub mod results;
 pub mod shapefile;
 
 #[cfg(feature = "gdal")]

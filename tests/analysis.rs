@@ -1,0 +1,369 @@
+//! The analysis on real data: candidates within their band by an independent full Dijkstra,
+//! vacant institutional buildings never missed, excluded land never stock, reproducible scores,
+//! allocation at least as good as any single site, and the CLI's outputs and errors.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::path::{Path, PathBuf};
+
+use geo::InteriorPoint;
+use infill::analysis::{Analysis, StockKind};
+use infill::cli::analyze::load_and_analyze;
+use infill::model::{Role, Workspace};
+use infill::network::{snap_point, OriginSnap, Snap, WalkGraph, DEFAULT_SNAP_CAP_M};
+
+use crate::util::{city, infill};
+
+/// Every real dataset with the analysis layers, plus the committed demo district.
+fn datasets() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = ["nanjing", "beijing_wudaokou", "shanghai"]
+        .iter()
+        .map(|c| city(c))
+        .collect();
+    v.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+    v
+}
+
+fn run(path: &Path) -> (Workspace, WalkGraph, Analysis) {
+    let (ws, g, a, _) = load_and_analyze(path, &[]).unwrap();
+    (ws, g, a)
+}
+
+/// Plain full Dijkstra from a neighbourhood's origins (its own adjacency, no bound), then the
+/// distance to a snapped point written out from the definition: through either end of its edge,
+/// or along the edge from an origin on the same edge, plus both off-network legs.
+struct Oracle {
+    dist: Vec<f64>,
+    seeds: Vec<Snap>,
+}
+
+impl Oracle {
+    fn new(g: &WalkGraph, origins: &[OriginSnap]) -> Oracle {
+        let n = g.node_count();
+        let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+        for e in g.edges() {
+            adj[e.source as usize].push((e.target, e.cost));
+            adj[e.target as usize].push((e.source, e.cost));
+        }
+        let mut dist = vec![f64::INFINITY; n];
+        let mut heap = BinaryHeap::new();
+        let seeds: Vec<Snap> = origins.iter().filter_map(|o| o.snap).collect();
+        for s in &seeds {
+            let e = g.edge(s.edge);
+            let f = e.cost / e.length_m;
+            for (node, c) in [
+                (e.source, s.distance_m + s.offset_m * f),
+                (e.target, s.distance_m + (e.length_m - s.offset_m) * f),
+            ] {
+                if c < dist[node as usize] {
+                    dist[node as usize] = c;
+                    heap.push(Reverse((c.to_bits(), node)));
+                }
+            }
+        }
+        while let Some(Reverse((bits, v))) = heap.pop() {
+            let d = f64::from_bits(bits);
+            if d > dist[v as usize] {
+                continue;
+            }
+            for &(w, c) in &adj[v as usize] {
+                if d + c < dist[w as usize] {
+                    dist[w as usize] = d + c;
+                    heap.push(Reverse(((d + c).to_bits(), w)));
+                }
+            }
+        }
+        Oracle { dist, seeds }
+    }
+
+    fn to(&self, g: &WalkGraph, t: &Snap) -> f64 {
+        let e = g.edge(t.edge);
+        let f = e.cost / e.length_m;
+        let mut best = (self.dist[e.source as usize] + t.offset_m * f)
+            .min(self.dist[e.target as usize] + (e.length_m - t.offset_m) * f);
+        for s in self.seeds.iter().filter(|s| s.edge == t.edge) {
+            best = best.min(s.distance_m + (s.offset_m - t.offset_m).abs() * f);
+        }
+        best + t.distance_m
+    }
+}
+
+fn origins_of(g: &WalkGraph, ws: &Workspace, a: &Analysis, n: usize) -> Vec<OriginSnap> {
+    let layer = ws.layer(Role::Neighbourhoods).unwrap();
+    infill::network::neighbourhood_origins(
+        g,
+        layer.geometry(a.neighbourhoods[n].index),
+        DEFAULT_SNAP_CAP_M,
+    )
+}
+
+#[test]
+fn every_candidate_is_within_its_band_of_an_old_neighbourhood_by_a_full_dijkstra() {
+    for path in datasets() {
+        let (ws, g, a) = run(&path);
+        let oracles: Vec<Option<Oracle>> = (0..a.neighbourhoods.len())
+            .map(|n| {
+                a.neighbourhoods[n]
+                    .is_old
+                    .then(|| Oracle::new(&g, &origins_of(&g, &ws, &a, n)))
+            })
+            .collect();
+        let mut checked = 0;
+        for tc in &a.candidates {
+            let f = &a.config.facilities[&tc.facility_type];
+            for c in &tc.candidates {
+                let r = &a.stock[c.stock];
+                let snap = snap_point(&g, r.point, DEFAULT_SNAP_CAP_M).unwrap();
+                assert!(!c.serves.is_empty());
+                for s in &c.serves {
+                    let oracle = oracles[s.neighbourhood].as_ref().expect("serves old only");
+                    let d = oracle.to(&g, &snap);
+                    assert!(
+                        (d - s.distance_m).abs() < 1e-6,
+                        "{}: {} {} from {}: {} vs oracle {d}",
+                        path.display(),
+                        tc.facility_type,
+                        r.id,
+                        a.neighbourhoods[s.neighbourhood].id,
+                        s.distance_m
+                    );
+                    assert!(d <= f.band_m() + 1e-9);
+                    checked += 1;
+                }
+                // And no old neighbourhood within the band is left out of its list.
+                for (n, o) in oracles.iter().enumerate() {
+                    if let Some(o) = o {
+                        if o.to(&g, &snap) <= f.band_m() - 1e-6 {
+                            assert!(
+                                c.serves.iter().any(|s| s.neighbourhood == n),
+                                "{}: {} {} misses {}",
+                                path.display(),
+                                tc.facility_type,
+                                r.id,
+                                a.neighbourhoods[n].id
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        if path.ends_with("nanjing") || path.ends_with("data") {
+            assert!(checked > 100, "{}: only {checked} checked", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_vacant_institutional_building_near_an_old_neighbourhood_is_stock() {
+    for path in datasets() {
+        let (ws, g, a) = run(&path);
+        let b = ws.layer(Role::Buildings).unwrap();
+        let oracles: Vec<Oracle> = (0..a.neighbourhoods.len())
+            .filter(|&n| a.neighbourhoods[n].is_old)
+            .map(|n| Oracle::new(&g, &origins_of(&g, &ws, &a, n)))
+            .collect();
+        let near_m = a.config.stock.near_minutes * 60.0;
+        let mut expected = 0;
+        for i in 0..b.len() {
+            let institutional = b.owner_type(i).is_some_and(|o| o.is_institutional());
+            if b.vacant(i) != Some(true) || !institutional {
+                continue;
+            }
+            let p = b.geometry(i).interior_point().unwrap();
+            let Some(snap) = snap_point(&g, p.0, DEFAULT_SNAP_CAP_M) else {
+                continue;
+            };
+            if oracles.iter().all(|o| o.to(&g, &snap) > near_m) {
+                continue;
+            }
+            expected += 1;
+            let id = format!("B{}", i + 1);
+            let r =
+                a.stock.iter().find(|r| r.id == id).unwrap_or_else(|| {
+                    panic!("{}: building {id} missing from stock", path.display())
+                });
+            assert_eq!(r.kind(), StockKind::VacantInstitutionalBuilding);
+            assert!(r.reasons.iter().any(|x| x.rule == "vacant_institutional"));
+        }
+        if path.ends_with("nanjing") {
+            assert!(expected >= 10, "only {expected}");
+        }
+    }
+}
+
+#[test]
+fn every_stock_resource_has_a_reason_and_a_near_old_neighbourhood() {
+    for path in datasets() {
+        let (_, _, a) = run(&path);
+        for r in &a.stock {
+            assert!(
+                !r.reasons.is_empty(),
+                "{}: {} has no reason",
+                path.display(),
+                r.id
+            );
+            assert!(!r.near.is_empty());
+            for n in &r.near {
+                assert!(a.neighbourhoods[n.neighbourhood].is_old);
+                assert!(n.distance_m <= a.config.stock.near_minutes * 60.0 + 1e-9);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_analysis_is_reproducible() {
+    let path = city("nanjing");
+    let (ws, _, a) = run(&path);
+    let (_, _, b) = run(&path);
+    let dir = tempfile::tempdir().unwrap();
+    let (da, db) = (dir.path().join("a"), dir.path().join("b"));
+    infill::cli::analyze::write_outputs(&ws, &a, &da).unwrap();
+    infill::cli::analyze::write_outputs(&ws, &b, &db).unwrap();
+    for t in &a.types {
+        let name = format!("candidates_{t}.geojson");
+        assert_eq!(
+            std::fs::read(da.join(&name)).unwrap(),
+            std::fs::read(db.join(&name)).unwrap(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(da.join("stock.geojson")).unwrap(),
+        std::fs::read(db.join("stock.geojson")).unwrap()
+    );
+}
+
+#[test]
+fn gaps_share_a_facility_among_the_neighbourhoods_within_its_band() {
+    // Two-step floating catchment: a facility's shares sum to its capacity (quantity types).
+    let (_, _, a) = run(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data"));
+    let mut facilities = 0;
+    for g in &a.gaps {
+        if g.unit == "facilities" {
+            continue;
+        }
+        let mut given: std::collections::HashMap<usize, (f64, f64)> = Default::default();
+        for x in &g.gaps {
+            for s in &x.suppliers {
+                let e = given.entry(s.facility).or_insert((0.0, s.capacity));
+                e.0 += s.share;
+            }
+            assert!(x.gap >= 0.0 && (x.gap - (x.demand - x.supply).max(0.0)).abs() < 1e-9);
+        }
+        for (share, cap) in given.values() {
+            // All demand zero gives no share; otherwise the whole capacity is given out.
+            assert!(*share == 0.0 || (share - cap).abs() < 1e-6 * cap.max(1.0));
+            facilities += 1;
+        }
+    }
+    assert!(facilities > 5);
+}
+
+#[test]
+fn cli_analyze_prints_a_summary_and_writes_wgs84_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = infill()
+        .args(["analyze"])
+        .arg(city("nanjing"))
+        .args([
+            "--facility",
+            "elderly_day_care",
+            "--facility",
+            "parking",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("elderly_day_care") && text.contains("parking"),
+        "{text}"
+    );
+    for name in [
+        "stock.geojson",
+        "gaps.geojson",
+        "patches.geojson",
+        "candidates_elderly_day_care.geojson",
+        "candidates_parking.geojson",
+        "summary.json",
+    ] {
+        let v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap();
+        if name.ends_with(".geojson") {
+            assert_eq!(v["type"], "FeatureCollection");
+            let features = v["features"].as_array().unwrap();
+            assert!(!features.is_empty(), "{name}");
+            // WGS84 around central Nanjing.
+            let text = v.to_string();
+            assert!(text.contains("118.7") && text.contains("32.0"), "{name}");
+        }
+    }
+    assert!(!dir.path().join("candidates_childcare.geojson").exists());
+    let c: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("candidates_elderly_day_care.geojson")).unwrap(),
+    )
+    .unwrap();
+    let first = &c["features"][0]["properties"];
+    assert_eq!(first["rank"], 1);
+    let factors = first["factors"].as_array().unwrap();
+    let sum: f64 = factors
+        .iter()
+        .map(|f| f["contribution"].as_f64().unwrap())
+        .sum();
+    assert!((sum - first["score"].as_f64().unwrap()).abs() < 1e-3);
+    assert!(!first["serves"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn cli_analyze_json_and_errors_name_what_is_wrong() {
+    let out = infill()
+        .args(["analyze", "--json"])
+        .arg(city("nanjing"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["types"].as_array().unwrap().len(), 9);
+    assert!(v["old_neighbourhoods"].as_u64().unwrap() > 20);
+
+    let out = infill()
+        .args(["analyze", "--facility", "daycare"])
+        .arg(city("nanjing"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("daycare") && err.contains("elderly_day_care"),
+        "{err}"
+    );
+
+    // A bad key in the project's [analysis] table names the file and the key.
+    let dir = tempfile::tempdir().unwrap();
+    let toml = dir.path().join("infill.toml");
+    let mut text = String::new();
+    for role in ["roads", "neighbourhoods", "buildings"] {
+        text.push_str(&format!(
+            "[layers.{role}]\npath = {:?}\n",
+            city("nanjing").join(format!("{role}.shp"))
+        ));
+    }
+    text.push_str("[analysis.facilities.childcare]\nmax_flor = 3\n");
+    std::fs::write(&toml, text).unwrap();
+    let out = infill().args(["analyze"]).arg(&toml).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("infill.toml")
+            && err.contains("analysis.facilities.childcare")
+            && err.contains("max_flor"),
+        "{err}"
+    );
+}
