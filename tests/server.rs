@@ -9,6 +9,7 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Body;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use geo::{Geometry, Intersects, Polygon};
+use infill::analysis::AnalysisConfig;
 use infill::config::Config;
 use infill::crs::{wgs84, Crs, Transformer};
 use infill::io::load::load_workspace;
@@ -23,7 +24,7 @@ fn state() -> &'static Arc<AppState> {
     STATE.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
         let ws = load_workspace(&Config::load(&dir).unwrap()).unwrap();
-        Arc::new(AppState::new(ws, "http://infill.test").unwrap())
+        Arc::new(AppState::new(ws, &AnalysisConfig::default(), "http://infill.test").unwrap())
     })
 }
 
@@ -199,18 +200,20 @@ async fn server_collections_describe_every_layer_and_the_catchments() {
         .iter()
         .map(|c| c["id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        ids,
-        [
-            "roads",
-            "parcels",
-            "buildings",
-            "neighbourhoods",
-            "idle",
-            "facilities",
-            "catchments"
-        ]
-    );
+    let a = state().analysis.as_ref().unwrap();
+    let mut want = vec![
+        "roads".to_string(),
+        "parcels".into(),
+        "buildings".into(),
+        "neighbourhoods".into(),
+        "idle".into(),
+        "facilities".into(),
+        "stock".into(),
+    ];
+    want.extend(a.types.iter().map(|t| format!("candidates-{t}")));
+    want.push("catchments".into());
+    assert_eq!(ids, want);
+    assert!(a.types.len() >= 9);
     for c in v["collections"].as_array().unwrap() {
         let crs: Vec<&str> = c["crs"]
             .as_array()
@@ -714,7 +717,12 @@ async fn server_planner_neighbourhoods() {
     let old = ok("/api/neighbourhoods?old=true").await;
     let not_old = ok("/api/neighbourhoods?old=false").await;
     let n_old = old["numberMatched"].as_u64().unwrap();
-    assert_eq!(n_old, 47); // data/README.md: 47 old compounds.
+    let a = state().analysis.as_ref().unwrap();
+    assert_eq!(
+        n_old as usize,
+        a.neighbourhoods.iter().filter(|n| n.is_old).count()
+    );
+    assert!(n_old > 30);
     assert_eq!(
         n_old + not_old["numberMatched"].as_u64().unwrap(),
         layer.len() as u64
@@ -723,7 +731,13 @@ async fn server_planner_neighbourhoods() {
         assert_eq!(f["properties"]["is_old"], true);
         assert!(f["properties"]["build_year"].as_i64().unwrap() <= 2005);
         assert!(f["properties"]["households"].as_f64().unwrap() > 0.0);
+        // Lists carry the flat per-type gaps; the full table is on the single neighbourhood.
+        assert!(f["properties"]["gaps"].is_null());
+        assert!(f["properties"]["elderly_day_care_gap"].is_number());
     }
+    let patch = a.patches.iter().find(|p| p.members.len() > 1).unwrap();
+    let in_patch = ok(&format!("/api/neighbourhoods?patch={}", patch.id)).await;
+    assert_eq!(in_patch["numberMatched"], patch.members.len());
     let page = ok("/api/neighbourhoods?old=true&limit=10&offset=10").await;
     assert_eq!(page["features"][0]["id"], old["features"][10]["id"]);
     assert!(link(&page, "next").is_some());
@@ -752,13 +766,26 @@ async fn server_planner_neighbourhoods() {
         "crs=EPSG:99999",
         "bbox=1,2,3",
         "limit=0",
-        "patch=3",
+        "patches=3",
         "bbox-crs=nonsense&bbox=1,2,3,4",
+        "bbox-crs=wgs84",
     ] {
         bad(&format!("/api/neighbourhoods?{q}")).await;
     }
     let one = ok("/api/neighbourhoods/3799020400000001").await;
     assert_eq!(one["properties"]["name"], "胜泉一路新村");
+    for t in &a.types {
+        let g = &one["properties"]["gaps"][t];
+        assert!(
+            g["demand"].is_number() && g["gap"].is_number() && g["suppliers"].is_array(),
+            "{t}: {g}"
+        );
+        assert_eq!(
+            g["gap"].as_f64().unwrap(),
+            a.gaps_of(t).unwrap().gaps[0].gap
+        );
+    }
+    bad("/api/neighbourhoods?patch=P999").await;
     assert_eq!(one["geometry"], all["features"][0]["geometry"]);
     assert!(link(&one, "catchment").is_some());
     assert_error(
@@ -932,4 +959,245 @@ fn server_binary_serves_over_a_socket_and_prints_its_url() {
     child.kill().unwrap();
     child.wait().unwrap();
     result.unwrap();
+}
+
+fn ids_of(v: &Value) -> Vec<String> {
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn server_stock_resources_with_reasons() {
+    let a = state().analysis.as_ref().unwrap();
+    let all = ok("/api/stock").await;
+    assert_eq!(all["numberMatched"], a.stock.len());
+    assert_eq!(
+        ids_of(&all),
+        a.stock.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+    );
+    for f in all["features"].as_array().unwrap() {
+        let p = &f["properties"];
+        assert!(!p["reasons"].as_array().unwrap().is_empty(), "{p}");
+        assert!(!p["near"].as_array().unwrap().is_empty(), "{p}");
+        assert!(p["kind"].is_string() && p["kind_zh"].is_string());
+    }
+    for kind in ["vacant_institutional_building", "shared_space", "idle_land"] {
+        let want: Vec<String> = a
+            .stock
+            .iter()
+            .filter(|r| r.kinds.iter().any(|k| k.key() == kind))
+            .map(|r| r.id.clone())
+            .collect();
+        assert_eq!(
+            ids_of(&ok(&format!("/api/stock?kind={kind}")).await),
+            want,
+            "{kind}"
+        );
+    }
+    let both = ok("/api/stock?kind=shared_space,idle_land").await;
+    assert!(both["numberMatched"].as_u64().unwrap() > 0);
+    let n = a.stock[0].near[0].neighbourhood;
+    let nid = &a.neighbourhoods[n].id;
+    let want: Vec<String> = a
+        .stock
+        .iter()
+        .filter(|r| r.near.iter().any(|x| x.neighbourhood == n))
+        .map(|r| r.id.clone())
+        .collect();
+    assert_eq!(ids_of(&ok(&format!("/api/stock?near={nid}")).await), want);
+    let in_box = ok("/api/stock?bbox=120.35,36.055,120.36,36.065").await;
+    assert!(in_box["numberMatched"].as_u64().unwrap() < a.stock.len() as u64);
+    let gcj = ok("/api/stock?crs=gcj02&limit=1").await;
+    let (x, y) = first_coord(&gcj["features"][0]);
+    let (x0, y0) = first_coord(&all["features"][0]);
+    assert!(metres((x, y), reference_gcj02(x0, y0)) < 0.01);
+    let one = ok(&format!("/api/stock/{}", a.stock[0].id)).await;
+    assert_eq!(one["properties"], all["features"][0]["properties"]);
+    assert_error(
+        &get("/api/stock/nope").await,
+        StatusCode::NOT_FOUND,
+        "unknown stock",
+    );
+    for q in [
+        "kind=castle",
+        "kind=",
+        "near=nope",
+        "bbox=1,2",
+        "type=x",
+        "crs=mars",
+    ] {
+        bad(&format!("/api/stock?{q}")).await;
+    }
+    // The derived OGC collection holds the same features.
+    let coll = ok("/collections/stock/items?limit=10000").await;
+    assert_eq!(coll["numberMatched"], a.stock.len());
+    let item = ok(&format!("/collections/stock/items/{}", a.stock[0].id)).await;
+    assert_eq!(item["properties"], one["properties"]);
+}
+
+#[tokio::test]
+async fn server_candidates_with_explanations() {
+    let a = state().analysis.as_ref().unwrap();
+    let t = "elderly_day_care";
+    let tc = a.candidates_of(t).unwrap();
+    assert!(tc.candidates.len() > 3);
+    let v = ok(&format!("/api/candidates?type={t}")).await;
+    assert_eq!(v["numberMatched"], tc.candidates.len());
+    let feats = v["features"].as_array().unwrap();
+    assert_eq!(feats.len(), tc.candidates.len());
+    for (k, f) in feats.iter().enumerate() {
+        let p = &f["properties"];
+        assert_eq!(p["rank"], k + 1);
+        let factors = p["factors"].as_array().unwrap();
+        let weights: f64 = factors.iter().map(|x| x["weight"].as_f64().unwrap()).sum();
+        let total: f64 = factors
+            .iter()
+            .map(|x| x["contribution"].as_f64().unwrap())
+            .sum();
+        assert!((weights - 1.0).abs() < 1e-6, "{weights}");
+        assert!(
+            (total - p["score"].as_f64().unwrap()).abs() < 1e-3,
+            "{total} {p}"
+        );
+        assert!(!p["serves"].as_array().unwrap().is_empty());
+        assert!(!p["checks"].as_array().unwrap().is_empty());
+        assert!(!p["reasons"].as_array().unwrap().is_empty());
+    }
+    let scores: Vec<f64> = feats
+        .iter()
+        .map(|f| f["properties"]["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+    let m = tc.candidates[tc.candidates.len() / 2].score;
+    let above = ok(&format!("/api/candidates?type={t}&min_score={m}")).await;
+    assert_eq!(
+        above["numberMatched"],
+        tc.candidates.iter().filter(|c| c.score >= m).count()
+    );
+    let worst = ok(&format!("/api/candidates?type={t}&sort=-score&limit=1")).await;
+    assert_eq!(worst["features"][0]["id"], feats.last().unwrap()["id"]);
+    let column = |v: &Value, f: &dyn Fn(&Value) -> f64| -> Vec<f64> {
+        v["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| f(&x["properties"]))
+            .collect()
+    };
+    let areas = column(
+        &ok(&format!("/api/candidates?type={t}&sort=area")).await,
+        &|p| p["usable_area_m2"].as_f64().unwrap(),
+    );
+    assert!(areas.windows(2).all(|w| w[0] >= w[1]), "{areas:?}");
+    let nearest = column(
+        &ok(&format!("/api/candidates?type={t}&sort=minutes")).await,
+        &|p| {
+            p["serves"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["minutes"].as_f64().unwrap())
+                .fold(f64::INFINITY, f64::min)
+        },
+    );
+    assert!(nearest.windows(2).all(|w| w[0] <= w[1]), "{nearest:?}");
+    let by_name = ok(&format!("/api/candidates?type={t}&sort=name")).await;
+    assert_eq!(by_name["numberMatched"], tc.candidates.len());
+    // Near a neighbourhood and within a patch, against the analysis.
+    let n = tc.candidates[0].serves[0].neighbourhood;
+    let want = tc
+        .candidates
+        .iter()
+        .filter(|c| c.serves.iter().any(|s| s.neighbourhood == n))
+        .count();
+    let near = ok(&format!(
+        "/api/candidates?type={t}&near={}",
+        a.neighbourhoods[n].id
+    ))
+    .await;
+    assert_eq!(near["numberMatched"], want);
+    if let Some(p) = a.neighbourhoods[n].patch {
+        let want = tc
+            .candidates
+            .iter()
+            .filter(|c| {
+                c.serves
+                    .iter()
+                    .any(|s| a.neighbourhoods[s.neighbourhood].patch == Some(p))
+            })
+            .count();
+        let v = ok(&format!(
+            "/api/candidates?type={t}&patch={}",
+            a.patches[p].id
+        ))
+        .await;
+        assert_eq!(v["numberMatched"], want);
+    }
+    let page = ok(&format!("/api/candidates?type={t}&limit=2&offset=2")).await;
+    assert_eq!(page["features"][0]["id"], feats[2]["id"]);
+    assert!(link(&page, "next").is_some() && link(&page, "prev").is_some());
+    for q in [
+        String::new(),
+        "type=spaceport".into(),
+        format!("type={t}&min_score=2"),
+        format!("type={t}&min_score=abc"),
+        format!("type={t}&sort=height"),
+        format!("type={t}&near=nope"),
+        format!("type={t}&patch=P999"),
+        format!("type={t}&bbox=3,2,1,0"),
+        format!("type={t}&kind=idle_land"),
+        format!("type={t}&limit=0"),
+    ] {
+        bad(&format!("/api/candidates?{q}")).await;
+    }
+    // Every type has its OGC collection with the same features in rank order.
+    for tc in &a.candidates {
+        let v = ok(&format!(
+            "/collections/candidates-{}/items?limit=10000",
+            tc.facility_type
+        ))
+        .await;
+        assert_eq!(v["numberMatched"], tc.candidates.len());
+        let ids: Vec<String> = tc
+            .candidates
+            .iter()
+            .map(|c| a.stock[c.stock].id.clone())
+            .collect();
+        assert_eq!(ids_of(&v), ids);
+    }
+}
+
+#[tokio::test]
+async fn server_gaps_summary_and_standards() {
+    let a = state().analysis.as_ref().unwrap();
+    let v = ok("/api/gaps").await;
+    assert_eq!(v["neighbourhoods"], a.neighbourhoods.len());
+    assert_eq!(v["patches"].as_array().unwrap().len(), a.patches.len());
+    let types = v["types"].as_array().unwrap();
+    assert_eq!(types.len(), a.types.len());
+    for (t, g) in types.iter().zip(&a.gaps) {
+        assert_eq!(t["facility_type"], g.facility_type);
+        assert_eq!(t["old_totals"]["gap"].as_f64().unwrap(), g.old_totals.gap);
+        assert_eq!(
+            t["neighbourhoods_with_gap"].as_array().unwrap().len(),
+            g.old_totals.with_gap
+        );
+        assert_eq!(t["patches"].as_array().unwrap().len(), a.patches.len());
+    }
+    let one = ok("/api/gaps?type=childcare").await;
+    assert_eq!(one["types"].as_array().unwrap().len(), 1);
+    bad("/api/gaps?type=spaceport").await;
+    bad("/api/gaps?limit=1").await;
+    let s = ok("/api/standards").await;
+    for t in &a.types {
+        let f = &s["facilities"][t];
+        assert!(f["band_minutes"].is_number(), "{t}");
+        assert!(!f["sources"].as_array().unwrap().is_empty(), "{t}");
+    }
+    assert_eq!(s["facilities"]["elderly_day_care"]["band_minutes"], 5.0);
+    bad("/api/standards?type=x").await;
 }

@@ -1,12 +1,14 @@
-//! `infill serve`: load the project, compute what the service holds, and serve it over HTTP.
+//! `infill serve`: load the project, run the analysis (its `[analysis]` settings over the
+//! defaults), compute what the service holds, and serve it over HTTP.
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
 
+use crate::analysis::AnalysisConfig;
 use crate::config::Config;
 use crate::io::load::load_workspace;
 use crate::server::{serve, AppState};
@@ -35,9 +37,11 @@ pub fn run_serve(path: &Path, addr: SocketAddr) -> anyhow::Result<()> {
         let bound = listener.local_addr()?;
         let started = Instant::now();
         let config = Config::load(path)?;
+        let settings = AnalysisConfig::with_overrides(config.analysis.as_ref())
+            .map_err(|e| anyhow!("{}: {e}", config.source.display()))?;
         let workspace = load_workspace(&config)?;
         let loaded_ms = started.elapsed().as_millis() as u64;
-        let state = AppState::new(workspace, format!("http://{bound}"))?;
+        let state = AppState::new(workspace, &settings, format!("http://{bound}"))?;
         tracing::info!(
             project = %path.display(),
             load_ms = loaded_ms,

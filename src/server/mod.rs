@@ -12,9 +12,10 @@
 //! - [`collections`]: feature collections generic over their source (input layers, catchments).
 //! - [`state`]: what is computed at start and shared by all requests.
 //! - `ogc`: landing page, conformance, collections, items; `openapi`: the OpenAPI document.
-//! - `planner`: neighbourhoods, catchments.
+//! - `planner`: neighbourhoods, catchments; `analysis`: stock, candidates, gaps, standards.
 //! - `middleware`: ETag/304, JSON bodies for errors made outside handlers.
 
+mod analysis;
 pub mod collections;
 pub mod crs;
 pub mod error;
@@ -63,6 +64,7 @@ pub fn app(state: Shared) -> Router {
         .route("/health", get(health))
         .merge(ogc::router())
         .merge(planner::router())
+        .merge(analysis::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(middleware::etag))

@@ -61,7 +61,7 @@ async fn index(
 }
 
 /// The response CRS (`crs`, default WGS 84).
-fn planner_crs(s: &Shared, params: &Params) -> Result<ClientCrs, ApiError> {
+pub(crate) fn planner_crs(s: &Shared, params: &Params) -> Result<ClientCrs, ApiError> {
     params
         .get("crs")
         .map(|t| s.crs.parse_planner("crs", t))
@@ -80,53 +80,49 @@ fn find(c: &Collection, id: &str) -> Result<usize, ApiError> {
         .ok_or_else(|| ApiError::NotFound(format!("no neighbourhood has the id {id:?}")))
 }
 
-async fn neighbourhoods(
-    State(s): State<Shared>,
-    headers: HeaderMap,
-    params: Params,
+/// A page of features of `c` at `positions` as a FeatureCollection with `numberMatched`,
+/// `numberReturned` and `next`/`prev` links; properties named in `strip` are left out (heavy
+/// tables that the single-feature endpoint carries).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn feature_page(
+    s: &Shared,
+    headers: &HeaderMap,
+    params: &Params,
+    path: &str,
+    c: &Collection,
+    positions: &[usize],
+    crs: &ClientCrs,
+    strip: &[&str],
 ) -> Result<Response, ApiError> {
-    params.allow_only(&["old", "bbox", "bbox-crs", "crs", "limit", "offset"])?;
-    let c = layer(&s)?;
-    let crs = planner_crs(&s, &params)?;
-    // A front-end sends its viewport in the system it displays, so bbox defaults to `crs`.
-    let bbox_crs = match params.get("bbox-crs") {
-        Some(t) => s.crs.parse_planner("bbox-crs", t)?,
-        None => crs.clone(),
-    };
-    let old = params.flag("old")?;
-    let (limit, offset) = page(&params, super::ogc::MAX_LIMIT, super::ogc::MAX_LIMIT)?;
-    let area = params
-        .get("bbox")
-        .map(|b| s.crs.bbox(b, &bbox_crs, AxisOrder::EastFirst))
-        .transpose()?;
-    let matching: Vec<usize> = c
-        .matching(area.as_ref())
-        .into_iter()
-        .filter(|&i| match old {
-            None => true,
-            Some(want) => c.properties(i).get("is_old").and_then(Value::as_bool) == Some(want),
-        })
-        .collect();
-    let features = matching
+    let (limit, offset) = page(params, super::ogc::MAX_LIMIT, super::ogc::MAX_LIMIT)?;
+    let features = positions
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&i| feature_json(&s.crs, c, i, &crs, AxisOrder::EastFirst))
-        .collect::<Result<Vec<_>, _>>()?;
-    let base = base_url(&headers, &s);
+        .map(|&i| {
+            let mut f = feature_json(&s.crs, c, i, crs, AxisOrder::EastFirst)?;
+            if let Some(p) = f["properties"].as_object_mut() {
+                for k in strip {
+                    p.remove(*k);
+                }
+            }
+            Ok(f)
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let base = base_url(headers, s);
     let returned = features.len();
     let mut links = vec![link(
-        url_with(&base, "/api/neighbourhoods", &params, &[]),
+        url_with(&base, path, params, &[]),
         "self",
         GEOJSON,
         "this page",
     )];
-    if offset.saturating_add(returned) < matching.len() {
+    if offset.saturating_add(returned) < positions.len() {
         links.push(link(
             url_with(
                 &base,
-                "/api/neighbourhoods",
-                &params,
+                path,
+                params,
                 &[
                     ("offset", (offset + returned).to_string()),
                     ("limit", limit.to_string()),
@@ -137,11 +133,33 @@ async fn neighbourhoods(
             "next page",
         ));
     }
+    if offset > 0 {
+        links.push(link(
+            url_with(
+                &base,
+                path,
+                params,
+                &[
+                    (
+                        "offset",
+                        offset
+                            .saturating_sub(limit)
+                            .min(positions.len())
+                            .to_string(),
+                    ),
+                    ("limit", limit.to_string()),
+                ],
+            ),
+            "prev",
+            GEOJSON,
+            "previous page",
+        ));
+    }
     Ok(typed_response(
         json!({
             "type": "FeatureCollection",
             "coordinate_system": crs.name(),
-            "numberMatched": matching.len(),
+            "numberMatched": positions.len(),
             "numberReturned": returned,
             "features": features,
             "links": links,
@@ -149,6 +167,72 @@ async fn neighbourhoods(
         GEOJSON,
         crs.uri(),
     ))
+}
+
+/// The response CRS and the bbox area (working CRS) of a planner list: `bbox` is read in
+/// `bbox-crs`, by default in `crs`, because a front-end sends its viewport in the system it draws.
+pub(crate) fn crs_and_area(
+    s: &Shared,
+    params: &Params,
+) -> Result<(ClientCrs, Option<geo::Polygon<f64>>), ApiError> {
+    let crs = planner_crs(s, params)?;
+    let bbox_crs = match params.get("bbox-crs") {
+        Some(t) => s.crs.parse_planner("bbox-crs", t)?,
+        None => crs.clone(),
+    };
+    if params.get("bbox-crs").is_some() && params.get("bbox").is_none() {
+        return Err(ApiError::param("bbox-crs", "given without bbox"));
+    }
+    let area = params
+        .get("bbox")
+        .map(|b| s.crs.bbox(b, &bbox_crs, AxisOrder::EastFirst))
+        .transpose()?;
+    Ok((crs, area))
+}
+
+async fn neighbourhoods(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    params: Params,
+) -> Result<Response, ApiError> {
+    params.allow_only(&["old", "patch", "bbox", "bbox-crs", "crs", "limit", "offset"])?;
+    let c = layer(&s)?;
+    let (crs, area) = crs_and_area(&s, &params)?;
+    let old = params.flag("old")?;
+    let patch = params.get("patch");
+    if let Some(p) = patch {
+        let known = s
+            .analysis
+            .as_ref()
+            .is_some_and(|a| a.patches.iter().any(|x| x.id == p));
+        if !known {
+            return Err(ApiError::param(
+                "patch",
+                format!("{p:?} is not a renovation patch id (see /api/gaps)"),
+            ));
+        }
+    }
+    let matching: Vec<usize> = c
+        .matching(area.as_ref())
+        .into_iter()
+        .filter(|&i| match old {
+            None => true,
+            Some(want) => c.properties(i).get("is_old").and_then(Value::as_bool) == Some(want),
+        })
+        .filter(|&i| {
+            patch.is_none_or(|p| c.properties(i).get("patch").and_then(Value::as_str) == Some(p))
+        })
+        .collect();
+    feature_page(
+        &s,
+        &headers,
+        &params,
+        "/api/neighbourhoods",
+        c,
+        &matching,
+        &crs,
+        &["gaps"],
+    )
 }
 
 async fn neighbourhood(

@@ -9,7 +9,9 @@ use serde_json::{json, Map};
 
 use super::collections::{Collection, Collections, FeatureId, FeatureRecord};
 use super::crs::CrsBook;
+use crate::analysis::{analyze, Analysis, AnalysisConfig};
 use crate::crs::{CrsError, Transformer};
+use crate::io::results;
 use crate::model::{Role, Semantic, Workspace};
 use crate::network::polygon::{PolygonBuilder, PolygonSpec};
 use crate::network::{
@@ -29,6 +31,9 @@ pub enum StateError {
     /// A default catchment could not be computed.
     #[error("catchments: {0}")]
     Catchment(#[from] CatchmentError),
+    /// The analysis could not run.
+    #[error("analysis: {0}")]
+    Analysis(#[from] crate::analysis::AnalysisError),
 }
 
 /// The last year of construction that makes a neighbourhood "old" (老旧小区: built before the end
@@ -72,8 +77,14 @@ pub struct AppState {
     pub crs: CrsBook,
     /// The OGC API collections.
     pub collections: Collections,
-    /// The planner's view of the neighbourhoods (id = the data's id when unique, else the record
-    /// number); `None` without a neighbourhoods layer.
+    /// The analysis settings in force (facility standards, eligibility, scoring).
+    pub settings: AnalysisConfig,
+    /// The analysis (stock, gaps, candidates), run at start; `None` without neighbourhoods and
+    /// roads.
+    pub analysis: Option<Analysis>,
+    /// The planner's view of the neighbourhoods, in layer order: with an analysis, its inventory
+    /// and gap tables (ids as the analysis gives them); without, the layer's id when unique, else
+    /// the record number. `None` without a neighbourhoods layer.
     pub neighbourhoods: Option<Collection>,
     /// Per neighbourhood (same order), its default catchment (5/10/15 min at 1.0 m/s).
     pub default_catchments: Vec<Option<CatchmentShape>>,
@@ -84,14 +95,32 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Builds the state: the walk graph (when there are roads), one collection per input layer,
-    /// the planner's neighbourhoods, every neighbourhood's default catchment and the `catchments`
-    /// collection.
-    pub fn new(workspace: Workspace, base_url: impl Into<String>) -> Result<AppState, StateError> {
+    /// Builds the state: the walk graph (when there are roads), the analysis with `settings`
+    /// (when there are also neighbourhoods), one collection per input layer, the derived
+    /// collections (`stock`, `candidates-<type>`, `catchments`), the planner's neighbourhoods and
+    /// every neighbourhood's default catchment.
+    pub fn new(
+        workspace: Workspace,
+        settings: &AnalysisConfig,
+        base_url: impl Into<String>,
+    ) -> Result<AppState, StateError> {
         let started = Instant::now();
         let graph = match workspace.layer(Role::Roads) {
             Some(roads) => Some(WalkGraph::from_roads(roads, &GraphSpec::default())?),
             None => None,
+        };
+        let analysis = match (&graph, workspace.layer(Role::Neighbourhoods)) {
+            (Some(g), Some(_)) => {
+                let a = analyze(&workspace, g, settings, &[])?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    stock = a.stock.len(),
+                    types = a.types.len(),
+                    "analysis done"
+                );
+                Some(a)
+            }
+            _ => None,
         };
         let crs = CrsBook::new(workspace.crs())?;
         let to_wgs84 = workspace.to_wgs84()?;
@@ -110,10 +139,20 @@ impl AppState {
                 &to_wgs84,
             )?);
         }
-        let neighbourhoods = planner_neighbourhoods(&workspace, &to_wgs84)?;
+        let neighbourhoods = match &analysis {
+            Some(a) => analysed_neighbourhoods(&workspace, a, &to_wgs84)?,
+            None => planner_neighbourhoods(&workspace, &to_wgs84)?,
+        };
+        if let Some(a) = &analysis {
+            for c in derived_collections(a, &to_wgs84)? {
+                collections.register(c);
+            }
+        }
         let mut state = AppState {
             workspace,
             graph,
+            settings: settings.clone(),
+            analysis,
             crs,
             collections,
             neighbourhoods,
@@ -248,6 +287,102 @@ pub fn is_old(layer: &crate::model::Layer, i: usize) -> Option<bool> {
     layer
         .flag(i, Semantic::IsOld)
         .or_else(|| layer.build_year(i).map(|y| y <= OLD_BUILT_BY_YEAR))
+}
+
+/// The analysis's neighbourhoods: inventory, patch and gap table per type.
+fn analysed_neighbourhoods(
+    ws: &Workspace,
+    a: &Analysis,
+    to_wgs84: &Transformer,
+) -> Result<Option<Collection>, CrsError> {
+    let Some(layer) = ws.layer(Role::Neighbourhoods) else {
+        return Ok(None);
+    };
+    let features = a
+        .neighbourhoods
+        .iter()
+        .enumerate()
+        .map(|(n, nb)| {
+            let mut p = Map::new();
+            p.insert("id".into(), json!(nb.id));
+            p.insert("record".into(), json!(nb.index + 1));
+            p.extend(results::neighbourhood_properties(a, n));
+            FeatureRecord {
+                id: FeatureId::Text(nb.id.clone()),
+                geometry: Some(layer.geometry(nb.index).clone()),
+                properties: p,
+            }
+        })
+        .collect();
+    Ok(Some(Collection::new(
+        "neighbourhoods",
+        "Neighbourhoods",
+        "planner view",
+        features,
+        to_wgs84,
+    )?))
+}
+
+/// The OGC collection id of a facility type's candidates.
+pub fn candidates_collection_id(type_id: &str) -> String {
+    format!("candidates-{type_id}")
+}
+
+/// `stock` and one `candidates-<type>` per analysed type, in the analysis's order (collection
+/// position = position in `Analysis::stock` or in the type's candidate list).
+fn derived_collections(a: &Analysis, to_wgs84: &Transformer) -> Result<Vec<Collection>, CrsError> {
+    let stock = a
+        .stock
+        .iter()
+        .map(|r| FeatureRecord {
+            id: FeatureId::Text(r.id.clone()),
+            geometry: Some(r.geometry.clone()),
+            properties: results::stock_properties(a, r),
+        })
+        .collect();
+    let mut out = vec![Collection::new(
+        "stock",
+        "Stock resources (存量资源)",
+        format!(
+            "Derived: vacant institutional buildings, idle buildings, owner-shared spaces and idle, \
+             low-efficiency or fragmented land within {} minutes' walk of an old neighbourhood, \
+             each with its reasons (rule, measured value, threshold) and the old neighbourhoods \
+             near it.",
+            a.config.stock.near_minutes
+        ),
+        stock,
+        to_wgs84,
+    )?];
+    for tc in &a.candidates {
+        let t = &tc.facility_type;
+        let name = a
+            .config
+            .facilities
+            .get(t)
+            .map(|f| f.name.as_str())
+            .unwrap_or(t);
+        let features = tc
+            .candidates
+            .iter()
+            .map(|c| FeatureRecord {
+                id: FeatureId::Text(a.stock[c.stock].id.clone()),
+                geometry: Some(a.stock[c.stock].geometry.clone()),
+                properties: results::candidate_properties(a, t, c),
+            })
+            .collect();
+        out.push(Collection::new(
+            candidates_collection_id(t),
+            format!("Candidate sites: {name} ({t})"),
+            format!(
+                "Derived: stock resources that pass the hard rules for {name}, ranked by score, \
+                 each with its explanation (factors with value, weight and contribution; checks; \
+                 the old neighbourhoods it serves with walking times)."
+            ),
+            features,
+            to_wgs84,
+        )?);
+    }
+    Ok(out)
 }
 
 fn planner_neighbourhoods(
