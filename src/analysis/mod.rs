@@ -3,11 +3,19 @@
 //! Nothing here reads files or knows a wire format: inputs are a loaded
 //! [`Workspace`](crate::model::Workspace) and a [`WalkGraph`](crate::network::WalkGraph).
 
+/// Walking distances from every neighbourhood to stock, facilities and other neighbourhoods.
 pub mod access;
+/// Location-allocation: maximal covering (MCLP) and set covering (LSCP) of demand by candidate sites.
+pub mod allocation;
+/// Candidate sites per facility type: hard rules, score and explanation.
 pub mod candidates;
+/// Service gaps per neighbourhood and facility type (two-step floating catchment).
 pub mod gaps;
+/// Old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
 pub mod inventory;
+/// Facility standards and analysis settings (editable TOML defaults with sources).
 pub mod standards;
+/// Stock resources with their reasons: vacant buildings, idle land, low-efficiency land.
 pub mod stock;
 
 use std::time::Instant;
