@@ -3,6 +3,7 @@
 
 mod util;
 
+mod analysis_land;
 mod bad_input;
 mod cities;
 mod cli;
