@@ -11,6 +11,8 @@ pub mod allocation;
 pub mod candidates;
 /// Service gaps per neighbourhood and facility type (two-step floating catchment).
 pub mod gaps;
+/// Low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
+pub mod land_efficiency;
 /// Old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
 pub mod inventory;
 /// Facility standards and analysis settings (editable TOML defaults with sources).
