@@ -4,6 +4,7 @@
 mod util;
 
 mod analysis;
+mod analysis_land;
 mod bad_input;
 mod cities;
 mod cli;

@@ -72,6 +72,18 @@ pub struct Access {
 }
 
 impl Access {
+    /// The same distances by target: for each of `targets` targets, (neighbourhood, distance)
+    /// sorted by neighbourhood.
+    pub fn by_target(&self, targets: usize) -> Vec<Vec<(usize, f64)>> {
+        let mut out = vec![Vec::new(); targets];
+        for (n, r) in self.reach.iter().enumerate() {
+            for &(t, d) in r {
+                out[t as usize].push((n, d));
+            }
+        }
+        out
+    }
+
     /// Distance from neighbourhood `n` to target `t`, if within the bound.
     pub fn distance(&self, n: usize, t: u32) -> Option<f64> {
         let r = &self.reach[n];

@@ -124,23 +124,20 @@ fn usable_area(
     Ok((usable, "floor".into(), checks))
 }
 
-/// Candidates of one type, ranked. `distance(n, k)` is the network distance from neighbourhood
-/// `n` to stock resource `k`.
-pub fn type_candidates(
+/// Candidates of one type, ranked. `reach(k)` lists the (neighbourhood, network distance) pairs
+/// of stock resource `k` within the search bound.
+pub fn type_candidates<'r>(
     f: &FacilityStandard,
     stock: &[StockResource],
     inventory: &[Neighbourhood],
     gaps: &TypeGaps,
     scoring: &Scoring,
-    distance: &dyn Fn(usize, usize) -> Option<f64>,
+    reach: &dyn Fn(usize) -> &'r [(usize, f64)],
 ) -> (Vec<Candidate>, Rejections) {
     let band = f.band_m();
     let speed = f.speed_m_per_s();
     let mut rejected = Rejections::default();
     let mut out = Vec::new();
-    let old: Vec<usize> = (0..inventory.len())
-        .filter(|&i| inventory[i].is_old)
-        .collect();
     for (k, r) in stock.iter().enumerate() {
         let Some(host) = r.kinds.iter().find(|k| f.hosted_by(**k)) else {
             rejected.kind += 1;
@@ -153,18 +150,18 @@ pub fn type_candidates(
                 continue;
             }
         };
-        let mut serves: Vec<Served> = old
+        let mut serves: Vec<Served> = reach(k)
             .iter()
-            .filter_map(|&n| {
-                let d = distance(n, k).filter(|d| *d <= band)?;
+            .filter(|&&(n, d)| inventory[n].is_old && d <= band)
+            .map(|&(n, d)| {
                 let g = &gaps.gaps[n];
-                Some(Served {
+                Served {
                     neighbourhood: n,
                     distance_m: d,
                     minutes: d / speed / 60.0,
                     gap: g.gap,
                     gap_households: g.gap_households,
-                })
+                }
             })
             .collect();
         if serves.is_empty() {

@@ -175,15 +175,15 @@ fn unit_of(text: &str) -> Option<&'static str> {
     }
 }
 
-/// Gaps of one type. `distance(n, j)` is the network distance from neighbourhood `n` to facility
-/// `j` (effective metres) when within the search bound.
-pub fn type_gaps(
+/// Gaps of one type. `reach(j)` lists the (neighbourhood, network distance in effective metres)
+/// pairs of facility `j` within the search bound.
+pub fn type_gaps<'r>(
     type_id: &str,
     f: &FacilityStandard,
     inventory: &[Neighbourhood],
     patches: &[Patch],
     facilities: Option<&Layer>,
-    distance: &dyn Fn(usize, usize) -> Option<f64>,
+    reach: &dyn Fn(usize) -> &'r [(usize, f64)],
 ) -> TypeGaps {
     let band = f.band_m();
     let speed = f.speed_m_per_s();
@@ -207,8 +207,10 @@ pub fn type_gaps(
             if fl.facility_kind(j) != kind || kind.is_none() {
                 continue;
             }
-            let within: Vec<(usize, f64)> = (0..inventory.len())
-                .filter_map(|i| distance(i, j).filter(|d| *d <= band).map(|d| (i, d)))
+            let within: Vec<(usize, f64)> = reach(j)
+                .iter()
+                .copied()
+                .filter(|&(_, d)| d <= band)
                 .collect();
             if within.is_empty() {
                 continue;

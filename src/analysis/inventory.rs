@@ -230,13 +230,14 @@ fn households(
     )
 }
 
-/// Group old neighbourhoods into patches. `walk_minutes(a, b)` gives the walking time between
-/// two neighbourhoods (by index into `inventory`) when within the patch limit.
+/// Group old neighbourhoods into patches. `walks(a)` lists the neighbourhoods (by index into
+/// `inventory`) that neighbourhood `a` reaches on foot, with the walking time in minutes, at
+/// least those within the patch limit.
 pub fn renovation_patches(
     inventory: &mut [Neighbourhood],
     layer: &Layer,
     config: &AnalysisConfig,
-    walk_minutes: &dyn Fn(usize, usize) -> Option<f64>,
+    walks: &dyn Fn(usize) -> Vec<(usize, f64)>,
 ) -> Vec<Patch> {
     let tol = config.patches.touch_tolerance_m;
     let old: Vec<usize> = (0..inventory.len())
@@ -250,41 +251,47 @@ pub fn renovation_patches(
         }
         x
     }
-    let mut links = Vec::new();
+    // Layer feature index -> inventory index.
+    let mut of_feature = vec![usize::MAX; layer.len()];
+    for (i, n) in inventory.iter().enumerate() {
+        of_feature[n.index] = i;
+    }
+    // Each linked pair once, with the closest reason: touching, else the shortest walk.
+    let mut pairs: std::collections::BTreeMap<(usize, usize), (f64, String)> = Default::default();
     for &a in &old {
         let ga = layer.geometry(inventory[a].index);
-        let Some(rect) = ga.bounding_rect() else {
-            continue;
-        };
-        let grown = geo::Rect::new(
-            geo::coord! { x: rect.min().x - tol, y: rect.min().y - tol },
-            geo::coord! { x: rect.max().x + tol, y: rect.max().y + tol },
-        );
-        let touching: Vec<usize> = layer.index().query_rect(grown).collect();
-        for &b in &old {
-            if b <= a {
-                continue;
-            }
-            let gb = layer.geometry(inventory[b].index);
-            let why = if touching.contains(&inventory[b].index) && Euclidean.distance(ga, gb) <= tol
-            {
-                Some("touching".to_string())
-            } else {
-                let t = [walk_minutes(a, b), walk_minutes(b, a)]
-                    .into_iter()
-                    .flatten()
-                    .reduce(f64::min);
-                t.filter(|t| *t <= config.patches.max_walk_minutes)
-                    .map(|t| format!("{t:.1} min walk"))
-            };
-            if let Some(why) = why {
-                let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
-                if ra != rb {
-                    parent[ra.max(rb)] = ra.min(rb);
+        if let Some(rect) = ga.bounding_rect() {
+            let grown = geo::Rect::new(
+                geo::coord! { x: rect.min().x - tol, y: rect.min().y - tol },
+                geo::coord! { x: rect.max().x + tol, y: rect.max().y + tol },
+            );
+            for f in layer.index().query_rect(grown) {
+                let b = of_feature[f];
+                if b == usize::MAX || b == a || !inventory[b].is_old {
+                    continue;
                 }
-                links.push((a, b, why));
+                if Euclidean.distance(ga, layer.geometry(f)) <= tol {
+                    pairs.insert((a.min(b), a.max(b)), (-1.0, "touching".to_string()));
+                }
             }
         }
+        for (b, t) in walks(a) {
+            if b == a || !inventory[b].is_old || t > config.patches.max_walk_minutes {
+                continue;
+            }
+            let key = (a.min(b), a.max(b));
+            if pairs.get(&key).is_none_or(|(best, _)| t < *best) {
+                pairs.insert(key, (t, format!("{t:.1} min walk")));
+            }
+        }
+    }
+    let mut links = Vec::new();
+    for ((a, b), (_, why)) in pairs {
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+        links.push((a, b, why));
     }
     let mut patches: Vec<Patch> = Vec::new();
     let mut patch_of_root = std::collections::HashMap::new();

@@ -3,11 +3,21 @@
 //! Nothing here reads files or knows a wire format: inputs are a loaded
 //! [`Workspace`](crate::model::Workspace) and a [`WalkGraph`](crate::network::WalkGraph).
 
+/// Walking distances from every neighbourhood to stock, facilities and other neighbourhoods.
 pub mod access;
+/// Location-allocation: maximal covering (MCLP) and set covering (LSCP) of demand by candidate sites.
+pub mod allocation;
+/// Candidate sites per facility type: hard rules, score and explanation.
 pub mod candidates;
+/// Service gaps per neighbourhood and facility type (two-step floating catchment).
 pub mod gaps;
+/// Low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
+pub mod land_efficiency;
+/// Old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
 pub mod inventory;
+/// Facility standards and analysis settings (editable TOML defaults with sources).
 pub mod standards;
+/// Stock resources with their reasons: vacant buildings, idle land, low-efficiency land.
 pub mod stock;
 
 use std::time::Instant;
@@ -188,51 +198,44 @@ pub fn analyze(
     let access = access::neighbourhood_access(graph, origins, &targets, bound, DEFAULT_SNAP_CAP_M);
     lap("access", &mut timings);
 
-    let walk_minutes = |a: usize, b: usize| -> Option<f64> {
-        access.reach[a]
-            .iter()
-            .filter(|(t, _)| (*t as usize) >= n0 && owner[*t as usize - n0] == b)
-            .map(|(_, d)| d / 60.0)
-            .reduce(f64::min)
+    let by_target = access.by_target(targets.len());
+    let walks = |a: usize| -> Vec<(usize, f64)> {
+        let mut best: std::collections::BTreeMap<usize, f64> = Default::default();
+        let from = access.reach[a].partition_point(|(t, _)| (*t as usize) < n0);
+        for &(t, d) in &access.reach[a][from..] {
+            let b = owner[t as usize - n0];
+            let m = d / 60.0;
+            best.entry(b).and_modify(|x| *x = x.min(m)).or_insert(m);
+        }
+        best.into_iter().collect()
     };
-    let patches = inventory::renovation_patches(&mut inventory, nl, config, &walk_minutes);
+    let patches = inventory::renovation_patches(&mut inventory, nl, config, &walks);
     lap("patches", &mut timings);
 
-    let old: Vec<usize> = (0..inventory.len())
-        .filter(|&i| inventory[i].is_old)
-        .collect();
-    let stock_distance = |n: usize, k: usize| access.distance(n, (s0 + k) as u32);
+    let is_old = |n: usize| inventory[n].is_old;
+    let stock_reach = |k: usize| by_target[s0 + k].as_slice();
     stock::attach_near(
         &mut stock,
-        &old,
-        &stock_distance,
+        &is_old,
+        &stock_reach,
         config.stock.near_minutes * 60.0,
     );
-    let before = stock.len();
-    let keep: Vec<bool> = stock.iter().map(|r| !r.near.is_empty()).collect();
-    // Keep target numbering: distances are looked up by the stock index before filtering.
-    let mut kept_index = Vec::new();
-    for (k, keep) in keep.iter().enumerate() {
-        if *keep {
-            kept_index.push(k);
-        }
-    }
-    let mut idx = 0;
-    stock.retain(|_| {
-        idx += 1;
-        keep[idx - 1]
-    });
-    let stock_far = before - stock.len();
-    let kept_distance = |n: usize, k: usize| access.distance(n, (s0 + kept_index[k]) as u32);
-    let facility_distance = |n: usize, j: usize| access.distance(n, (f0 + j) as u32);
+    // Keep the stock near an old neighbourhood; `kept` maps the kept list to target numbers.
+    let kept: Vec<usize> = (0..stock.len())
+        .filter(|&k| !stock[k].near.is_empty())
+        .collect();
+    let stock_far = stock.len() - kept.len();
+    stock.retain(|r| !r.near.is_empty());
+    let kept_reach = |k: usize| by_target[s0 + kept[k]].as_slice();
+    let facility_reach = |j: usize| by_target[f0 + j].as_slice();
 
     let mut gaps = Vec::new();
     let mut candidates = Vec::new();
     for t in &types {
         let f = &config.facilities[t];
-        let g = gaps::type_gaps(t, f, &inventory, &patches, facilities, &facility_distance);
+        let g = gaps::type_gaps(t, f, &inventory, &patches, facilities, &facility_reach);
         let (c, rejected) =
-            candidates::type_candidates(f, &stock, &inventory, &g, &config.scoring, &kept_distance);
+            candidates::type_candidates(f, &stock, &inventory, &g, &config.scoring, &kept_reach);
         gaps.push(g);
         candidates.push(TypeCandidates {
             facility_type: t.clone(),

@@ -406,24 +406,22 @@ pub fn idle_land_resource(idle: &Layer, j: usize) -> StockResource {
     r
 }
 
-/// Attach the near old neighbourhoods (within `near_m`) to each resource from the access table:
-/// `reach(n)` lists (target, distance) for neighbourhood `n`; resource `k` is target `k`.
-pub fn attach_near(
+/// Attach the near old neighbourhoods (within `near_m`) to each resource: `reach(k)` lists the
+/// (neighbourhood, network distance) pairs of resource `k` within the search bound.
+pub fn attach_near<'r>(
     stock: &mut [StockResource],
-    old: &[usize],
-    distance: &dyn Fn(usize, usize) -> Option<f64>,
+    is_old: &dyn Fn(usize) -> bool,
+    reach: &dyn Fn(usize) -> &'r [(usize, f64)],
     near_m: f64,
 ) {
     for (k, r) in stock.iter_mut().enumerate() {
-        r.near = old
+        r.near = reach(k)
             .iter()
-            .filter_map(|&n| {
-                let d = distance(n, k)?;
-                (d <= near_m).then_some(Near {
-                    neighbourhood: n,
-                    distance_m: d,
-                    minutes: d / 60.0,
-                })
+            .filter(|&&(n, d)| is_old(n) && d <= near_m)
+            .map(|&(n, d)| Near {
+                neighbourhood: n,
+                distance_m: d,
+                minutes: d / 60.0,
             })
             .collect();
         r.near.sort_by(|a, b| {
