@@ -50,6 +50,23 @@ pub fn document(base: &str, s: &AppState) -> Value {
             "/api/catchment": {"get": {"summary": "walking catchment from a point", "parameters": [
                 {"name": "at", "in": "query", "required": true, "schema": {"type": "string"}, "description": "x,y (longitude,latitude) in crs"},
                 p("planner-crs"), p("minutes"), p("profile"), p("speed")], "responses": {"200": geojson("one feature per band"), "400": err, "409": err}}},
+            "/api/stock": {"get": {"summary": "stock resources near old neighbourhoods, each with its reasons (rule, value, threshold) and the old neighbourhoods near it", "parameters": [
+                {"name": "kind", "in": "query", "schema": {"type": "string"}, "description": "comma-separated: idle_land, low_efficiency_land, fragmented_land, vacant_institutional_building, idle_building, shared_space"},
+                {"name": "near", "in": "query", "schema": {"type": "string"}, "description": "a neighbourhood id: only resources within walking reach of it"},
+                {"name": "bbox", "in": "query", "schema": {"type": "string"}}, {"name": "bbox-crs", "in": "query", "schema": {"type": "string"}},
+                p("planner-crs"), p("limit"), p("offset")], "responses": {"200": geojson("FeatureCollection"), "400": err, "409": err}}},
+            "/api/stock/{id}": {"get": {"summary": "one stock resource", "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}, p("planner-crs")], "responses": {"200": geojson("Feature"), "400": err, "404": err}}},
+            "/api/candidates": {"get": {"summary": "candidate sites of a facility type, ranked, each with its explanation (factors with value, weight, contribution; checks; neighbourhoods served)", "parameters": [
+                {"name": "type", "in": "query", "required": true, "schema": {"type": "string"}, "description": "facility type id (see /api/standards)"},
+                {"name": "near", "in": "query", "schema": {"type": "string"}, "description": "a neighbourhood id the candidate serves"},
+                {"name": "patch", "in": "query", "schema": {"type": "string"}, "description": "a renovation patch id (P1 …) one of whose neighbourhoods it serves"},
+                {"name": "min_score", "in": "query", "schema": {"type": "number", "minimum": 0, "maximum": 1}},
+                {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["score", "-score", "area", "minutes", "name"], "default": "score"}},
+                {"name": "bbox", "in": "query", "schema": {"type": "string"}}, {"name": "bbox-crs", "in": "query", "schema": {"type": "string"}},
+                p("planner-crs"), p("limit"), p("offset")], "responses": {"200": geojson("FeatureCollection"), "400": err, "409": err}}},
+            "/api/gaps": {"get": {"summary": "gaps summary: per facility type, totals over old neighbourhoods and per renovation patch, the neighbourhoods with a gap", "parameters": [
+                {"name": "type", "in": "query", "schema": {"type": "string"}}], "responses": {"200": jsonr("summary"), "400": err, "409": err}}},
+            "/api/standards": {"get": {"summary": "the facility standards and analysis settings in force, every value with its source", "responses": {"200": jsonr("settings")}}},
         },
         "components": {
             "schemas": {
