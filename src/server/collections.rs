@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use geo::orient::{Direction, Orient};
 use geo::{BoundingRect, Geometry, Intersects, Polygon};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::crs::{CrsError, Transformer};
@@ -64,6 +65,10 @@ pub struct Collection {
     lonlat: Vec<Geometry<f64>>,
     has_geometry: Vec<bool>,
     properties: Vec<Map<String, Value>>,
+    /// The same serialised once: pages are written from these without cloning the maps.
+    properties_raw: Vec<Box<RawValue>>,
+    /// The WGS 84 geometry serialised once (`null` without geometry), for CRS84 pages.
+    lonlat_raw: Vec<Box<RawValue>>,
     index: SpatialIndex,
     extent_lonlat: Option<[f64; 4]>,
 }
@@ -93,6 +98,8 @@ impl Collection {
             lonlat: Vec::with_capacity(n),
             has_geometry: Vec::with_capacity(n),
             properties: Vec::with_capacity(n),
+            properties_raw: Vec::with_capacity(n),
+            lonlat_raw: Vec::with_capacity(n),
             index: SpatialIndex::default(),
             extent_lonlat: None,
         };
@@ -114,6 +121,13 @@ impl Collection {
                 }
                 None => (empty(), empty(), false),
             };
+            c.lonlat_raw.push(if has {
+                geometry_raw(&lonlat)
+            } else {
+                raw("null")
+            });
+            c.properties_raw
+                .push(serde_json::value::to_raw_value(&f.properties).unwrap_or_else(|_| raw("{}")));
             c.by_key.insert(f.id.key(), c.ids.len());
             c.ids.push(f.id);
             c.working.push(working);
@@ -184,6 +198,16 @@ impl Collection {
         &self.properties[i]
     }
 
+    /// The properties at `i`, serialised.
+    pub fn properties_raw(&self, i: usize) -> &RawValue {
+        &self.properties_raw[i]
+    }
+
+    /// The WGS 84 geometry at `i` as GeoJSON (`null` without geometry).
+    pub fn lonlat_raw(&self, i: usize) -> &RawValue {
+        &self.lonlat_raw[i]
+    }
+
     /// Positions of the features meeting `area` (working CRS; every feature without it), in
     /// collection order.
     pub fn matching(&self, area: Option<&Polygon<f64>>) -> Vec<usize> {
@@ -203,6 +227,17 @@ impl Collection {
             }
         }
     }
+}
+
+/// A GeoJSON geometry, serialised.
+pub(crate) fn geometry_raw(g: &Geometry<f64>) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&geojson::Geometry::new(geojson::GeometryValue::from(g)))
+        .unwrap_or_else(|_| raw("null"))
+}
+
+/// A constant JSON text as a raw value.
+fn raw(text: &str) -> Box<RawValue> {
+    RawValue::from_string(text.to_string()).unwrap_or_else(|_| Box::<RawValue>::default())
 }
 
 /// Polygons with counter-clockwise exteriors, as RFC 7946 asks of longitude/latitude output.

@@ -34,6 +34,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -196,6 +197,85 @@ pub(crate) fn feature_json(
         "geometry": geometry,
         "properties": c.properties(i),
     }))
+}
+
+/// Feature `i` of a collection as serialised GeoJSON in `crs`, without cloning its properties:
+/// what pages are made of. CRS84 uses the geometry serialised at start. Properties named in
+/// `strip` are left out (then the properties are cloned).
+pub(crate) fn feature_raw(
+    book: &CrsBook,
+    c: &Collection,
+    i: usize,
+    crs: &ClientCrs,
+    order: AxisOrder,
+    strip: &[&str],
+) -> Result<Box<RawValue>, ApiError> {
+    let converted;
+    let geometry: &RawValue = match (c.geometry(i), crs) {
+        (None, _) | (Some(_), ClientCrs::Crs84) => c.lonlat_raw(i),
+        (Some((working, lonlat)), _) => {
+            converted = collections::geometry_raw(&book.output(working, lonlat, crs, order)?);
+            &converted
+        }
+    };
+    let stripped;
+    let properties: &RawValue = if strip.is_empty() {
+        c.properties_raw(i)
+    } else {
+        let mut p = c.properties(i).clone();
+        for k in strip {
+            p.remove(*k);
+        }
+        stripped =
+            serde_json::value::to_raw_value(&p).map_err(|e| ApiError::Internal(e.to_string()))?;
+        &stripped
+    };
+    let text = format!(
+        r#"{{"type":"Feature","id":{},"geometry":{},"properties":{}}}"#,
+        c.id(i).to_json(),
+        geometry.get(),
+        properties.get()
+    );
+    RawValue::from_string(text).map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// A page of features: a GeoJSON FeatureCollection with the OGC paging members.
+#[derive(serde::Serialize)]
+pub(crate) struct FeaturePage {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The planner API names its coordinate system; the OGC API uses `Content-Crs` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coordinate_system: Option<String>,
+    #[serde(rename = "numberMatched")]
+    pub number_matched: usize,
+    #[serde(rename = "numberReturned")]
+    pub number_returned: usize,
+    pub features: Vec<Box<RawValue>>,
+    pub links: Vec<Value>,
+}
+
+/// A serialised body of the given media type, with `Content-Crs` when given.
+pub(crate) fn serialized_response(
+    body: &impl serde::Serialize,
+    content_type: &str,
+    content_crs: Option<String>,
+) -> Result<Response, ApiError> {
+    let text = serde_json::to_string(body).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut r = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(content_type)
+                .unwrap_or(HeaderValue::from_static("application/json")),
+        )],
+        text,
+    )
+        .into_response();
+    if let Some(uri) = content_crs.and_then(|u| HeaderValue::from_str(&format!("<{u}>")).ok()) {
+        r.headers_mut()
+            .insert(header::HeaderName::from_static("content-crs"), uri);
+    }
+    Ok(r)
 }
 
 /// A link object.

@@ -13,7 +13,8 @@ use super::collections::Collection;
 use super::crs::{epsg_uri, AxisOrder, ClientCrs, CRS84_URI};
 use super::params::{page, Params};
 use super::{
-    base_url, feature_json, json_response, link, typed_response, url_with, ApiError, Shared,
+    base_url, feature_json, feature_raw, json_response, link, serialized_response, typed_response,
+    url_with, ApiError, FeaturePage, Shared,
 };
 
 /// Default `limit` of an items page.
@@ -218,7 +219,7 @@ async fn items(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&i| feature_json(&s.crs, c, i, &crs, AxisOrder::Authority))
+        .map(|&i| feature_raw(&s.crs, c, i, &crs, AxisOrder::Authority, &[]))
         .collect::<Result<Vec<_>, _>>()?;
     let base = base_url(&headers, &s);
     let path = format!("/collections/{}/items", c.id);
@@ -272,17 +273,18 @@ async fn items(
             "previous page",
         ));
     }
-    Ok(typed_response(
-        json!({
-            "type": "FeatureCollection",
-            "features": features,
-            "numberMatched": matching.len(),
-            "numberReturned": returned,
-            "links": links,
-        }),
+    serialized_response(
+        &FeaturePage {
+            kind: "FeatureCollection",
+            coordinate_system: None,
+            number_matched: matching.len(),
+            number_returned: returned,
+            features,
+            links,
+        },
         GEOJSON,
         crs.uri(),
-    ))
+    )
 }
 
 async fn item(

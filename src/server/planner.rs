@@ -16,7 +16,8 @@ use super::crs::{AxisOrder, ClientCrs};
 use super::params::{page, Params};
 use super::state::CatchmentShape;
 use super::{
-    base_url, feature_json, json_response, link, typed_response, url_with, ApiError, Shared,
+    base_url, feature_json, feature_raw, json_response, link, serialized_response, typed_response,
+    url_with, ApiError, FeaturePage, Shared,
 };
 use crate::network::{neighbourhood_origins, snap_origins, CatchmentSpec, Origin, Profile};
 
@@ -99,15 +100,7 @@ pub(crate) fn feature_page(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|&i| {
-            let mut f = feature_json(&s.crs, c, i, crs, AxisOrder::EastFirst)?;
-            if let Some(p) = f["properties"].as_object_mut() {
-                for k in strip {
-                    p.remove(*k);
-                }
-            }
-            Ok(f)
-        })
+        .map(|&i| feature_raw(&s.crs, c, i, crs, AxisOrder::EastFirst, strip))
         .collect::<Result<Vec<_>, ApiError>>()?;
     let base = base_url(headers, s);
     let returned = features.len();
@@ -155,18 +148,18 @@ pub(crate) fn feature_page(
             "previous page",
         ));
     }
-    Ok(typed_response(
-        json!({
-            "type": "FeatureCollection",
-            "coordinate_system": crs.name(),
-            "numberMatched": positions.len(),
-            "numberReturned": returned,
-            "features": features,
-            "links": links,
-        }),
+    serialized_response(
+        &FeaturePage {
+            kind: "FeatureCollection",
+            coordinate_system: Some(crs.name()),
+            number_matched: positions.len(),
+            number_returned: returned,
+            features,
+            links,
+        },
         GEOJSON,
         crs.uri(),
-    ))
+    )
 }
 
 /// The response CRS and the bbox area (working CRS) of a planner list: `bbox` is read in
