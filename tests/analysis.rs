@@ -218,8 +218,8 @@ fn the_analysis_is_reproducible() {
     let (_, _, b) = run(&path);
     let dir = tempfile::tempdir().unwrap();
     let (da, db) = (dir.path().join("a"), dir.path().join("b"));
-    infill::cli::analyze::write_outputs(&ws, &a, &da).unwrap();
-    infill::cli::analyze::write_outputs(&ws, &b, &db).unwrap();
+    infill::cli::analyze::write_outputs(&ws, &a, None, &da).unwrap();
+    infill::cli::analyze::write_outputs(&ws, &b, None, &db).unwrap();
     for t in &a.types {
         let name = format!("candidates_{t}.geojson");
         assert_eq!(
