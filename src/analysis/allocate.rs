@@ -194,7 +194,9 @@ fn solve_group(
     let mut sites = Vec::new();
     let mut site_ref = Vec::new();
     for (ti, t) in types.iter().enumerate() {
-        let Some(tc) = a.candidates_of(t) else { continue };
+        let Some(tc) = a.candidates_of(t) else {
+            continue;
+        };
         for c in &tc.candidates {
             let covers: Vec<usize> = c
                 .serves

@@ -1196,8 +1196,10 @@ mod tests {
             err.to_string(),
             "land_efficiency.use_classes[2].min_far = -1: must be a finite number ≥ 0"
         );
-        let mut rules = LandEfficiencyRules::default();
-        rules.idle_overlap_min_share = 1.5;
+        let rules = LandEfficiencyRules {
+            idle_overlap_min_share: 1.5,
+            ..LandEfficiencyRules::default()
+        };
         assert!(rules
             .validate()
             .unwrap_err()

@@ -13,10 +13,10 @@ pub mod allocation;
 pub mod candidates;
 /// Service gaps per neighbourhood and facility type (two-step floating catchment).
 pub mod gaps;
-/// Low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
-pub mod land_efficiency;
 /// Old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
 pub mod inventory;
+/// Low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
+pub mod land_efficiency;
 /// Facility standards and analysis settings (editable TOML defaults with sources).
 pub mod standards;
 /// Stock resources with their reasons: vacant buildings, idle land, low-efficiency land.

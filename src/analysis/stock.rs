@@ -503,7 +503,10 @@ pub fn land_stock(
                     .findings
                     .iter()
                     .filter_map(|f| match (f.value, f.threshold) {
-                        (Some(v), Some(t)) if t > 0.0 && matches!(f.rule, LandRule::LowFar | LandRule::LowCoverage) => {
+                        (Some(v), Some(t))
+                            if t > 0.0
+                                && matches!(f.rule, LandRule::LowFar | LandRule::LowCoverage) =>
+                        {
                             Some((1.0 - v / t).clamp(0.0, 1.0))
                         }
                         _ => None,
@@ -586,7 +589,9 @@ pub fn land_stock(
                         text: format!(
                             "listed in the idle layer (record {}) as 闲置土地 (idle land){}",
                             j + 1,
-                            years.map(|y| format!(", idle {y} years")).unwrap_or_default()
+                            years
+                                .map(|y| format!(", idle {y} years"))
+                                .unwrap_or_default()
                         ),
                     });
                     if r.owner_type.is_none() {

@@ -8,7 +8,9 @@ use anyhow::{anyhow, Context};
 use geo::Geometry;
 use serde_json::{json, Value};
 
-use crate::analysis::{allocate, analyze, AllocationRequest, AllocationResult, Analysis, AnalysisConfig};
+use crate::analysis::{
+    allocate, analyze, AllocationRequest, AllocationResult, Analysis, AnalysisConfig,
+};
 use crate::config::Config;
 use crate::io::load::load_workspace;
 use crate::io::results;
@@ -165,7 +167,11 @@ pub fn allocation_table(a: &Analysis, alloc: &AllocationResult, seconds: f64) ->
     let _ = writeln!(
         s,
         "\nallocation ({what}{}): households served within the band, before → after",
-        if alloc.together { ", all types together, one facility per site" } else { "" }
+        if alloc.together {
+            ", all types together, one facility per site"
+        } else {
+            ""
+        }
     );
     let pct = |x: f64, of: f64| if of > 0.0 { 100.0 * x / of } else { 100.0 };
     for c in &alloc.coverage {
@@ -184,11 +190,18 @@ pub fn allocation_table(a: &Analysis, alloc: &AllocationResult, seconds: f64) ->
             c.households,
             pct(c.covered_before, c.households),
             pct(c.covered_after, c.households),
-            if sites.is_empty() { "-".to_string() } else { sites.join(", ") },
+            if sites.is_empty() {
+                "-".to_string()
+            } else {
+                sites.join(", ")
+            },
             if c.unreachable.is_empty() {
                 String::new()
             } else {
-                format!("; {} neighbourhood(s) no candidate reaches", c.unreachable.len())
+                format!(
+                    "; {} neighbourhood(s) no candidate reaches",
+                    c.unreachable.len()
+                )
             }
         );
     }
