@@ -88,6 +88,13 @@
 //! assert_eq!(best.covered_after, 500.0);
 //! assert_eq!(problem.set_covering().chosen.len(), 2);
 //! ```
+//!
+// Absolute link targets: rustdoc joins these docs with the line in analysis/mod.rs.
+//! [`CoverageProblem::with_existing_coverage`]: crate::analysis::allocation::CoverageProblem::with_existing_coverage
+//! [`SolveOptions::exact_work_limit`]: crate::analysis::allocation::SolveOptions::exact_work_limit
+//! [`Optimality::Proven`]: crate::analysis::allocation::Optimality::Proven
+//! [`Optimality::LocalOptimum`]: crate::analysis::allocation::Optimality::LocalOptimum
+//! [`CoverageProblem`]: crate::analysis::allocation::CoverageProblem
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -1049,7 +1056,8 @@ fn remove_redundant(selection: &mut Selection, unit: &[f64]) {
 
 /// LSCP local search: open a site (replacing the one at its location, if any), close every site
 /// that became redundant, keep the move if it covers more points or uses fewer sites. First
-/// improvement in candidate order, until a full pass finds none; returns the moves made.
+/// improvement in candidate order, until a full pass finds none; returns the moves made. Expects
+/// a selection without redundant sites and keeps it so.
 fn improve_set_cover(selection: &mut Selection, unit: &[f64]) -> usize {
     let problem = selection.problem;
     let mut moves = 0;
@@ -1074,10 +1082,20 @@ fn improve_set_cover(selection: &mut Selection, unit: &[f64]) -> usize {
                 selection.remove(i0);
             }
             points_gained += unit_count(selection.gain(j, unit));
+            // The selection had no redundant site, so only a sole coverer of one of j's points
+            // can become redundant.
+            let mut suspects: Vec<usize> = problem
+                .covers(j)
+                .iter()
+                .filter(|&&d| unit[d] > 0.0 && selection.cover_count[d] == 1)
+                .map(|&d| selection.coverer_sum[d])
+                .collect();
+            suspects.sort_unstable();
+            suspects.dedup();
             selection.add(j);
             let mut dropped = Vec::new();
-            for i in selection.members.clone() {
-                if i != j && selection.loss(i, unit) == 0.0 {
+            for i in suspects {
+                if selection.loss(i, unit) == 0.0 {
                     selection.remove(i);
                     dropped.push(i);
                 }
@@ -1409,6 +1427,30 @@ mod tests {
         }
     }
 
+    /// Plain greedy set covering: most newly covered points needing cover, lowest index on ties.
+    fn plain_greedy_lscp(instance: &Instance, problem: &CoverageProblem) -> Vec<usize> {
+        let mut sites: Vec<usize> = Vec::new();
+        loop {
+            let uncovered = lscp_key(instance, &sites).0;
+            let best = (0..instance.candidates.len())
+                .filter(|c| !sites.contains(c))
+                .filter_map(|c| {
+                    let mut with = sites.clone();
+                    with.push(c);
+                    let gain = uncovered - lscp_key(instance, &with).0;
+                    (respects_locations(problem, &with) && gain > 0).then_some((gain, c))
+                })
+                .fold(None, |best: Option<(usize, usize)>, (g, c)| match best {
+                    Some((bg, _)) if bg >= g => best,
+                    _ => Some((g, c)),
+                });
+            match best {
+                Some((_, c)) => sites.push(c),
+                None => return sites,
+            }
+        }
+    }
+
     /// What every allocation must satisfy whatever the solver: the before/after totals, the
     /// marginal gains, and the per-point statuses agree with the chosen sites.
     fn check_report(instance: &Instance, problem: &CoverageProblem, allocation: &Allocation) {
@@ -1521,7 +1563,11 @@ mod tests {
             let allocation = problem.set_covering_with(&HEURISTIC_ONLY);
             check_report(&instance, &problem, &allocation);
             let sites = chosen_sites(&allocation);
-            prop_assert!(allocation.chosen.len() <= allocation.trace.greedy_sites);
+            // Lexicographically no worse than greedy: uncovered points first, then sites. (Fewer
+            // sites is not enough: a replacement can cover more with one more site.)
+            let greedy = plain_greedy_lscp(&instance, &problem);
+            prop_assert_eq!(greedy.len(), allocation.trace.greedy_sites);
+            prop_assert!(lscp_key(&instance, &sites) <= lscp_key(&instance, &greedy));
             // Irredundant: each site covers a point needing cover that no other chosen site does.
             for &c in &sites {
                 let others: Vec<usize> = sites.iter().copied().filter(|&o| o != c).collect();

@@ -5,6 +5,8 @@
 
 /// Walking distances from every neighbourhood to stock, facilities and other neighbourhoods.
 pub mod access;
+/// Location-allocation on the analysis: chosen sites and coverage before/after per type.
+pub mod allocate;
 /// Location-allocation: maximal covering (MCLP) and set covering (LSCP) of demand by candidate sites.
 pub mod allocation;
 /// Candidate sites per facility type: hard rules, score and explanation.
@@ -29,6 +31,7 @@ use thiserror::Error;
 use crate::model::{Role, Workspace};
 use crate::network::{WalkGraph, DEFAULT_SNAP_CAP_M};
 
+pub use allocate::{allocate, AllocationRequest, AllocationResult, SiteChoice, TypeCoverage};
 pub use candidates::{Candidate, Factor, Rejections, Served};
 pub use gaps::{Gap, GapTotals, Supplier, TypeGaps};
 pub use inventory::{Neighbourhood, Patch};
@@ -72,6 +75,9 @@ pub struct Analysis {
     pub stock: Vec<StockResource>,
     /// Stock resources found but beyond the near limit of every old neighbourhood.
     pub stock_far: usize,
+    /// The land assessment of every parcel (FAR, coverage, shape, findings), when parcels and
+    /// buildings were given.
+    pub land: Option<land_efficiency::LandEfficiency>,
     /// Gaps per type, in `types` order.
     pub gaps: Vec<TypeGaps>,
     /// Candidates per type, in `types` order.
@@ -141,10 +147,11 @@ pub fn analyze(
     lap("inventory", &mut timings);
 
     let (mut stock, idle_land) = stock::building_stock(buildings, idle, &config.stock);
-    for &j in &idle_land {
-        if let Some(l) = idle {
-            stock.push(stock::idle_land_resource(l, j));
-        }
+    let (land, land_assessment) =
+        stock::land_stock(parcels, buildings, idle, &idle_land, &config.land);
+    stock.extend(land);
+    if parcels.is_some() && buildings.is_none() {
+        notes.push("parcels not assessed for FAR and coverage: no buildings layer".into());
     }
     lap("stock", &mut timings);
 
@@ -252,6 +259,7 @@ pub fn analyze(
         patches,
         stock,
         stock_far,
+        land: land_assessment,
         gaps,
         candidates,
         notes,

@@ -48,6 +48,11 @@ pub struct AnalysisConfig {
     pub patches: PatchRules,
     /// Stock-resource rules.
     pub stock: StockRules,
+    /// Low-efficiency, fragmented and idle land: excluded uses, FAR and coverage minima,
+    /// fragment thresholds (defaults and their sources in
+    /// [`LandEfficiencyRules`](super::land_efficiency::LandEfficiencyRules)).
+    #[serde(default)]
+    pub land: super::land_efficiency::LandEfficiencyRules,
     /// Candidate scoring.
     pub scoring: Scoring,
     /// Facility standards by type id (`elderly_day_care`, `childcare` …).

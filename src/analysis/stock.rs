@@ -7,6 +7,7 @@
 use geo::{Area, BoundingRect, Coord, Geometry, InteriorPoint, Intersects};
 use serde::Serialize;
 
+use super::land_efficiency::{assess_land, LandEfficiency, LandEfficiencyRules, LandRule};
 use super::standards::{StockKind, StockRules};
 use crate::model::{IdleKind, Layer, OwnerType, Role, Semantic};
 
@@ -435,4 +436,171 @@ pub fn attach_near<'r>(
 /// Text reason used when a resource was not assessed for a rule.
 pub fn note(rule: &str, text: impl Into<String>) -> Reason {
     Reason::text(rule, text)
+}
+
+/// Land stock: parcels the land assessment flags as idle, low-efficiency or fragmented (never an
+/// excluded use; never housing land with homes on it, which is renovated rather than
+/// redeveloped), plus idle-layer land records (`idle_land`, indices into `idle`) that match no
+/// such parcel and lie on no excluded parcel. Returns the resources and the assessment.
+pub fn land_stock(
+    parcels: Option<&Layer>,
+    buildings: Option<&Layer>,
+    idle: Option<&Layer>,
+    idle_land: &[usize],
+    rules: &LandEfficiencyRules,
+) -> (Vec<StockResource>, Option<LandEfficiency>) {
+    let mut out: Vec<StockResource> = Vec::new();
+    // FAR and coverage need the buildings; without them parcels are not assessed (a note says so).
+    let assessment = parcels
+        .zip(buildings)
+        .map(|(p, b)| assess_land(p, b, idle, rules));
+    let mut by_parcel = std::collections::HashMap::new();
+    if let (Some(p), Some(le)) = (parcels, &assessment) {
+        for a in &le.parcels {
+            if !a.is_stock() {
+                continue;
+            }
+            let i = a.metrics.parcel;
+            let housing = a
+                .land_use
+                .as_deref()
+                .is_some_and(|c| c.trim().starts_with("07"))
+                && !a.metrics.buildings.is_empty();
+            if housing && !a.is_idle {
+                continue;
+            }
+            let mut kinds = Vec::new();
+            if a.is_idle {
+                kinds.push(StockKind::IdleLand);
+            }
+            if a.is_low_efficiency {
+                kinds.push(StockKind::LowEfficiencyLand);
+            }
+            if a.is_fragmented {
+                kinds.push(StockKind::FragmentedLand);
+            }
+            let g = p.geometry(i).clone();
+            let point = g.interior_point().map(|q| q.0).unwrap_or_default();
+            let open = (a.metrics.area_m2 - a.metrics.footprint_m2).max(0.0);
+            let mut reasons: Vec<Reason> = a
+                .findings
+                .iter()
+                .map(|f| Reason {
+                    rule: serde_json::to_value(f.rule)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    value: f.value,
+                    threshold: f.threshold,
+                    text: f.message.clone(),
+                })
+                .collect();
+            reasons.extend(a.notes.iter().map(|n| Reason::text("note", n.clone())));
+            let (gain, how) = if a.is_idle {
+                (1.0, "idle land: the whole parcel is unused".to_string())
+            } else {
+                let shortfall = a
+                    .findings
+                    .iter()
+                    .filter_map(|f| match (f.value, f.threshold) {
+                        (Some(v), Some(t))
+                            if t > 0.0
+                                && matches!(f.rule, LandRule::LowFar | LandRule::LowCoverage) =>
+                        {
+                            Some((1.0 - v / t).clamp(0.0, 1.0))
+                        }
+                        _ => None,
+                    })
+                    .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+                match shortfall {
+                    Some(s) => (s, "shortfall of FAR or coverage below the minimum for its use (1 − value ÷ threshold)".into()),
+                    None => (
+                        1.0 - a.metrics.coverage.unwrap_or(0.0).clamp(0.0, 1.0),
+                        "share of the parcel not covered by buildings".into(),
+                    ),
+                }
+            };
+            by_parcel.insert(i, out.len());
+            out.push(StockResource {
+                id: format!("L{}", i + 1),
+                kinds,
+                name: p
+                    .text(i, Semantic::Name)
+                    .filter(|s| !s.is_empty())
+                    .or_else(|| p.text(i, Semantic::LandUseName))
+                    .unwrap_or_default()
+                    .to_string(),
+                sources: vec![source(p, i)],
+                point,
+                land_area_m2: Some(open),
+                floor_area_m2: None,
+                footprint_m2: None,
+                floors: None,
+                owner_type: p.owner_type(i).or_else(|| {
+                    (p.land_ownership(i) == Some(crate::model::LandOwnership::Collective))
+                        .then_some(OwnerType::Collective)
+                }),
+                owner_name: p
+                    .text(i, Semantic::OwnerName)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string),
+                idle_years: a.idle_years,
+                land_use: a.land_use.clone(),
+                efficiency_gain: gain,
+                efficiency_how: how,
+                reasons,
+                near: Vec::new(),
+                geometry: g,
+            });
+            if open < a.metrics.area_m2 {
+                let r = out.last_mut().expect("just pushed");
+                r.reasons.push(Reason {
+                    rule: "open_land".into(),
+                    value: Some(open),
+                    threshold: None,
+                    text: format!(
+                        "{open:.0} m² of its {:.0} m² is not covered by buildings (the land a new facility could use)",
+                        a.metrics.area_m2
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(l) = idle {
+        for &j in idle_land {
+            let g = l.geometry(j);
+            let on = parcels.zip(assessment.as_ref()).and_then(|(p, le)| {
+                let q = g.interior_point()?;
+                p.index()
+                    .query_point(q.0)
+                    .find(|&k| p.geometry(k).intersects(&q))
+                    .map(|k| (k, le.parcels[k].excluded.is_some()))
+            });
+            match on {
+                Some((_, true)) => continue,
+                Some((k, false)) if by_parcel.contains_key(&k) => {
+                    let r = &mut out[by_parcel[&k]];
+                    r.sources.push(source(l, j));
+                    let years = l.number(j, Semantic::IdleYears);
+                    r.reasons.push(Reason {
+                        rule: "idle_layer".into(),
+                        value: years,
+                        threshold: None,
+                        text: format!(
+                            "listed in the idle layer (record {}) as 闲置土地 (idle land){}",
+                            j + 1,
+                            years
+                                .map(|y| format!(", idle {y} years"))
+                                .unwrap_or_default()
+                        ),
+                    });
+                    if r.owner_type.is_none() {
+                        r.owner_type = l.owner_type(j);
+                    }
+                }
+                _ => out.push(idle_land_resource(l, j)),
+            }
+        }
+    }
+    (out, assessment)
 }

@@ -8,7 +8,9 @@ use anyhow::{anyhow, Context};
 use geo::Geometry;
 use serde_json::{json, Value};
 
-use crate::analysis::{analyze, Analysis, AnalysisConfig};
+use crate::analysis::{
+    allocate, analyze, AllocationRequest, AllocationResult, Analysis, AnalysisConfig,
+};
 use crate::config::Config;
 use crate::io::load::load_workspace;
 use crate::io::results;
@@ -23,6 +25,8 @@ pub struct AnalyzeOptions {
     pub out: Option<std::path::PathBuf>,
     /// Print JSON instead of the table.
     pub json: bool,
+    /// The allocation to compute.
+    pub allocation: AllocationRequest,
 }
 
 /// Load a project and analyse it: the workspace, graph, config and result.
@@ -47,16 +51,19 @@ pub fn load_and_analyze(
 /// `infill analyze`.
 pub fn run_analyze(path: &Path, options: &AnalyzeOptions) -> anyhow::Result<()> {
     let (ws, _graph, a, load_s) = load_and_analyze(path, &options.facilities)?;
+    let t = Instant::now();
+    let alloc = allocate(&a, &options.allocation)?;
+    let alloc_s = t.elapsed().as_secs_f64();
     if let Some(out) = &options.out {
-        write_outputs(&ws, &a, out)?;
+        write_outputs(&ws, &a, Some(&alloc), out)?;
     }
     if options.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&summary_json(&a, load_s))?
-        );
+        let mut v = summary_json(&a, load_s);
+        v["allocation"] = allocation_json(&a, &alloc, alloc_s);
+        println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
         print!("{}", summary_table(&a, load_s));
+        print!("{}", allocation_table(&a, &alloc, alloc_s));
         if let Some(out) = &options.out {
             println!("GeoJSON (WGS84) written to {}", out.display());
         }
@@ -64,9 +71,14 @@ pub fn run_analyze(path: &Path, options: &AnalyzeOptions) -> anyhow::Result<()> 
     Ok(())
 }
 
-/// Write `stock.geojson`, `gaps.geojson`, `patches.geojson`, `candidates_<type>.geojson` and
-/// `summary.json` into `out`.
-pub fn write_outputs(ws: &Workspace, a: &Analysis, out: &Path) -> anyhow::Result<()> {
+/// Write `stock.geojson`, `gaps.geojson`, `patches.geojson`, `candidates_<type>.geojson`,
+/// `allocation.geojson` (when given) and `summary.json` into `out`.
+pub fn write_outputs(
+    ws: &Workspace,
+    a: &Analysis,
+    alloc: Option<&AllocationResult>,
+    out: &Path,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let to_wgs84 = ws.to_wgs84()?;
     let convert = |g: &mut Geometry<f64>| to_wgs84.transform_geometry(g).map_err(|e| e.to_string());
@@ -97,8 +109,104 @@ pub fn write_outputs(ws: &Workspace, a: &Analysis, out: &Path) -> anyhow::Result
             &results::collection(results::candidate_features(a, t, &convert).map_err(err)?),
         )?;
     }
-    write("summary.json", &summary_json(a, 0.0))?;
+    let mut summary = summary_json(a, 0.0);
+    if let Some(alloc) = alloc {
+        write(
+            "allocation.geojson",
+            &results::collection(results::allocation_features(a, alloc, &convert).map_err(err)?),
+        )?;
+        summary["allocation"] = allocation_json(a, alloc, 0.0);
+    }
+    write("summary.json", &summary)?;
     Ok(())
+}
+
+/// The allocation's summary: formulation, coverage per type, chosen sites.
+pub fn allocation_json(a: &Analysis, alloc: &AllocationResult, seconds: f64) -> Value {
+    let ids = |v: &[usize]| -> Vec<String> {
+        v.iter().map(|&n| a.neighbourhoods[n].id.clone()).collect()
+    };
+    json!({
+        "formulation": alloc.formulation,
+        "together": alloc.together,
+        "k": alloc.k,
+        "households": alloc.households,
+        "covered_before": alloc.covered_before,
+        "covered_after": alloc.covered_after,
+        "coverage": alloc.coverage.iter().map(|c| json!({
+            "facility_type": c.facility_type,
+            "households": c.households,
+            "covered_before": c.covered_before,
+            "covered_after": c.covered_after,
+            "unreachable": ids(&c.unreachable),
+            "left_uncovered": ids(&c.left_uncovered),
+            "proven_optimal": c.proven_optimal,
+        })).collect::<Vec<_>>(),
+        "chosen": alloc.chosen.iter().map(|c| json!({
+            "facility_type": c.facility_type,
+            "order": c.order,
+            "stock_id": a.stock[c.stock].id,
+            "name": a.stock[c.stock].name,
+            "candidate_rank": c.candidate_rank,
+            "gain_households": c.gain_households,
+            "newly_served": ids(&c.newly_served),
+        })).collect::<Vec<_>>(),
+        "seconds": seconds,
+    })
+}
+
+/// The allocation's table.
+pub fn allocation_table(a: &Analysis, alloc: &AllocationResult, seconds: f64) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let what = if alloc.formulation == "set_covering" {
+        "fewest sites reaching every household in gap".to_string()
+    } else {
+        format!("up to {} sites per type", alloc.k)
+    };
+    let _ = writeln!(
+        s,
+        "\nallocation ({what}{}): households served within the band, before → after",
+        if alloc.together {
+            ", all types together, one facility per site"
+        } else {
+            ""
+        }
+    );
+    let pct = |x: f64, of: f64| if of > 0.0 { 100.0 * x / of } else { 100.0 };
+    for c in &alloc.coverage {
+        let sites: Vec<String> = alloc
+            .chosen
+            .iter()
+            .filter(|x| x.facility_type == c.facility_type)
+            .map(|x| a.stock[x.stock].id.clone())
+            .collect();
+        let _ = writeln!(
+            s,
+            "{:<18} {:>8.0} → {:>8.0} of {:>8.0} ({:>5.1}% → {:>5.1}%)  sites: {}{}",
+            c.facility_type,
+            c.covered_before,
+            c.covered_after,
+            c.households,
+            pct(c.covered_before, c.households),
+            pct(c.covered_after, c.households),
+            if sites.is_empty() {
+                "-".to_string()
+            } else {
+                sites.join(", ")
+            },
+            if c.unreachable.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; {} neighbourhood(s) no candidate reaches",
+                    c.unreachable.len()
+                )
+            }
+        );
+    }
+    let _ = writeln!(s, "allocated in {seconds:.3} s");
+    s
 }
 
 /// The machine-readable summary.

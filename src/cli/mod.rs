@@ -108,6 +108,18 @@ pub enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Sites to allocate per facility type (maximal covering).
+        #[arg(long, default_value_t = 3)]
+        k: usize,
+        /// Allocate all types together, each stock resource hosting at most one facility.
+        #[arg(long)]
+        together: bool,
+        /// Total sites over all types when allocating together.
+        #[arg(long, requires = "together")]
+        total: Option<usize>,
+        /// Set covering instead: the fewest sites that reach every household in gap.
+        #[arg(long)]
+        cover_all: bool,
     },
     /// Write the walk graph as `DIR/edges.csv` (`id,source,target,length_m`), `DIR/nodes.csv`
     /// (`node,x,y`, metres in the working CRS) and `DIR/sources.csv` (`node`: random source
@@ -241,6 +253,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             facilities,
             out,
             json,
+            k,
+            together,
+            total,
+            cover_all,
         } => {
             analyze::run_analyze(
                 &path,
@@ -248,6 +264,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     facilities,
                     out,
                     json,
+                    allocation: crate::analysis::AllocationRequest {
+                        types: Vec::new(),
+                        k,
+                        total,
+                        together,
+                        cover_all,
+                    },
                 },
             )?;
             Ok(ExitCode::SUCCESS)

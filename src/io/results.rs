@@ -1,5 +1,5 @@
 //! Analysis results as GeoJSON features: stock resources with their reasons, candidates with
-//! their explanations, neighbourhood gaps, renovation patches. Coordinates are converted by the
+//! their explanations, neighbourhood gaps, renovation patches, allocated sites. Coordinates are converted by the
 //! caller's function (WGS84 for files; the HTTP service also offers GCJ-02, BD-09 and EPSG codes).
 //! Outer rings are counter-clockwise, as RFC 7946 asks.
 
@@ -7,7 +7,7 @@ use geo::orient::{Direction, Orient};
 use geo::{Geometry, MultiPolygon};
 use serde_json::{json, Map, Value};
 
-use crate::analysis::{Analysis, Candidate, StockResource};
+use crate::analysis::{AllocationResult, Analysis, Candidate, StockResource};
 use crate::model::Layer;
 
 /// Converts a geometry from the working CRS in place; an error message names what failed.
@@ -240,6 +240,46 @@ pub fn patch_features(a: &Analysis, layer: &Layer, convert: Convert) -> Result<V
             Ok(feature(
                 &patch.id,
                 geometry_value(&Geometry::MultiPolygon(MultiPolygon(polys)), convert)?,
+                p,
+            ))
+        })
+        .collect()
+}
+
+/// The chosen sites of an allocation as features, in order.
+pub fn allocation_features(
+    a: &Analysis,
+    alloc: &AllocationResult,
+    convert: Convert,
+) -> Result<Vec<Value>, String> {
+    alloc
+        .chosen
+        .iter()
+        .map(|c| {
+            let r = &a.stock[c.stock];
+            let mut p = Map::new();
+            p.insert("facility_type".into(), json!(c.facility_type));
+            if let Some(f) = a.config.facilities.get(&c.facility_type) {
+                p.insert("facility_name".into(), json!(f.name));
+            }
+            p.insert("order".into(), json!(c.order));
+            p.insert("stock_id".into(), json!(r.id));
+            p.insert("stock_kind".into(), json!(r.kind().key()));
+            p.insert("name".into(), json!(r.name));
+            p.insert("candidate_rank".into(), json!(c.candidate_rank));
+            p.insert("gain_households".into(), json!(round2(c.gain_households)));
+            p.insert(
+                "newly_served".into(),
+                Value::Array(
+                    c.newly_served
+                        .iter()
+                        .map(|&n| neighbourhood_ref(a, n))
+                        .collect(),
+                ),
+            );
+            Ok(feature(
+                &format!("{}/{}", c.facility_type, r.id),
+                geometry_value(&r.geometry, convert)?,
                 p,
             ))
         })
