@@ -170,6 +170,15 @@ async fn server_landing_conformance_and_openapi() {
     let doc = r.json();
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/collections/{collectionId}/items"]["get"].is_object());
+    for path in [
+        "/api/candidates",
+        "/api/stock",
+        "/api/gaps",
+        "/api/neighbourhoods/{id}/catchment",
+    ] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+    assert!(doc["paths"]["/api/allocation"]["post"]["requestBody"].is_object());
     let c = ok("/conformance").await;
     let classes: Vec<&str> = c["conformsTo"]
         .as_array()
@@ -1200,4 +1209,147 @@ async fn server_gaps_summary_and_standards() {
     }
     assert_eq!(s["facilities"]["elderly_day_care"]["band_minutes"], 5.0);
     bad("/api/standards?type=x").await;
+}
+
+async fn post(uri: &str, content_type: Option<&str>, body: impl Into<Body>) -> Reply {
+    let mut req = Request::post(uri).header(header::HOST, "infill.test");
+    if let Some(t) = content_type {
+        req = req.header(header::CONTENT_TYPE, t);
+    }
+    send(req.body(body.into()).unwrap()).await
+}
+
+async fn allocate(body: &str) -> Value {
+    let r = post(
+        "/api/allocation",
+        Some("application/json"),
+        body.to_string(),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{body}: {}",
+        String::from_utf8_lossy(&r.bytes)
+    );
+    assert_eq!(r.header("content-type"), Some("application/geo+json"));
+    r.json()
+}
+
+#[tokio::test]
+async fn server_allocation_chooses_sites_and_reports_coverage() {
+    let a = state().analysis.as_ref().unwrap();
+    let all = allocate("{}").await;
+    assert_eq!(all["formulation"], "maximal_covering");
+    assert_eq!(all["k"], 3);
+    let coverage = all["coverage"].as_array().unwrap();
+    assert_eq!(coverage.len(), a.types.len());
+    for c in coverage {
+        let (before, after) = (
+            c["covered_before"].as_f64().unwrap(),
+            c["covered_after"].as_f64().unwrap(),
+        );
+        assert!(
+            before <= after + 1e-9 && after <= c["households"].as_f64().unwrap() + 1e-6,
+            "{c}"
+        );
+    }
+    let feats = all["features"].as_array().unwrap();
+    assert!(!feats.is_empty() && feats.len() <= 3 * a.types.len());
+    for f in feats {
+        assert!(f["properties"]["gain_households"].as_f64().unwrap() > 0.0);
+        assert!(f["geometry"]["type"].is_string());
+    }
+    // More sites never cover less; the first site of k = 2 is the site of k = 1 or better.
+    let t = "elderly_day_care";
+    let one = allocate(&format!(r#"{{"types": ["{t}"], "k": 1}}"#)).await;
+    let two = allocate(&format!(r#"{{"types": ["{t}"], "k": 2}}"#)).await;
+    assert_eq!(one["features"].as_array().unwrap().len(), 1);
+    assert!(two["covered_after"].as_f64().unwrap() >= one["covered_after"].as_f64().unwrap());
+    // No single candidate beats the k = 1 choice: compare with each candidate's households in gap.
+    let best_single = a
+        .candidates_of(t)
+        .unwrap()
+        .candidates
+        .iter()
+        .map(|c| c.serves.iter().map(|s| s.gap_households).sum::<f64>())
+        .fold(0.0, f64::max);
+    let gain = one["features"][0]["properties"]["gain_households"]
+        .as_f64()
+        .unwrap();
+    assert!(gain + 1e-6 >= best_single, "{gain} < {best_single}");
+    // Cover-all leaves no reachable gap uncovered.
+    let cover = allocate(&format!(r#"{{"types": ["{t}"], "cover_all": true}}"#)).await;
+    assert_eq!(cover["formulation"], "set_covering");
+    assert!(cover["coverage"][0]["left_uncovered"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // Together with a total: each stock resource used once, at most `total` sites.
+    let together = allocate(r#"{"together": true, "total": 5, "k": 5}"#).await;
+    let ids: Vec<&str> = together["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["stock_id"].as_str().unwrap())
+        .collect();
+    assert!(ids.len() <= 5);
+    assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), ids.len());
+    // In GCJ-02.
+    let r = post(
+        "/api/allocation?crs=gcj02",
+        Some("application/json"),
+        format!(r#"{{"types": ["{t}"], "k": 1}}"#),
+    )
+    .await;
+    let g = r.json();
+    assert_eq!(g["coordinate_system"], "gcj02");
+    let (w, gc) = (
+        first_coord(&one["features"][0]),
+        first_coord(&g["features"][0]),
+    );
+    assert!(metres(gc, reference_gcj02(w.0, w.1)) < 0.01);
+}
+
+#[tokio::test]
+async fn server_allocation_errors() {
+    for body in [
+        r#"{"types": ["spaceport"]}"#,
+        r#"{"k": 0}"#,
+        r#"{"k": -1}"#,
+        r#"{"k": "three"}"#,
+        r#"{"k": 100000}"#,
+        r#"{"total": 3}"#,
+        r#"{"kk": 3}"#,
+        r#"{"types": "parking"}"#,
+        "{not json",
+        "",
+        "[]",
+    ] {
+        let r = post(
+            "/api/allocation",
+            Some("application/json"),
+            body.to_string(),
+        )
+        .await;
+        assert_error(&r, StatusCode::BAD_REQUEST, body);
+    }
+    for t in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
+        let r = post("/api/allocation", t, "{}").await;
+        assert_error(&r, StatusCode::UNSUPPORTED_MEDIA_TYPE, &format!("{t:?}"));
+    }
+    let big = format!(r#"{{"types": ["{}"]}}"#, "x".repeat(2 * 1024 * 1024));
+    let r = post("/api/allocation", Some("application/json"), big).await;
+    assert_error(&r, StatusCode::PAYLOAD_TOO_LARGE, "2 MiB body");
+    let r = post("/api/allocation?crs=mars", Some("application/json"), "{}").await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "crs=mars");
+    let r = post("/api/allocation?k=3", Some("application/json"), "{}").await;
+    assert_error(&r, StatusCode::BAD_REQUEST, "k as a parameter");
+    let r = get("/api/allocation").await;
+    assert_error(&r, StatusCode::METHOD_NOT_ALLOWED, "GET allocation");
+    assert!(r.header("allow").unwrap().contains("POST"));
 }

@@ -6,7 +6,8 @@
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
+use axum::Json;
 use axum::Router;
 use serde_json::{json, Value};
 
@@ -15,7 +16,9 @@ use super::params::Params;
 use super::planner::{crs_and_area, feature_page, planner_crs};
 use super::state::candidates_collection_id;
 use super::{feature_json, json_response, typed_response, ApiError, Shared};
+use crate::analysis::allocate::{allocate, AllocationRequest};
 use crate::analysis::{Analysis, StockKind};
+use crate::io::results;
 
 /// The analysis routes.
 pub fn router() -> Router<Shared> {
@@ -25,6 +28,7 @@ pub fn router() -> Router<Shared> {
         .route("/api/candidates", get(candidates))
         .route("/api/gaps", get(gaps))
         .route("/api/standards", get(standards))
+        .route("/api/allocation", post(allocation))
 }
 
 fn analysis(s: &Shared) -> Result<&Analysis, ApiError> {
@@ -306,4 +310,111 @@ async fn standards(State(s): State<Shared>, params: Params) -> Result<Response, 
     let v = serde_json::to_value(&s.settings)
         .map_err(|e| ApiError::Internal(format!("serialising the standards: {e}")))?;
     Ok(json_response(v))
+}
+
+/// Most sites per type, or in total, one allocation may ask for.
+pub const MAX_SITES: usize = 1000;
+
+/// The body of `POST /api/allocation`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AllocationBody {
+    /// Facility types (default: every analysed type).
+    #[serde(default)]
+    types: Vec<String>,
+    /// Sites per type (maximal covering); default 3.
+    k: Option<usize>,
+    /// Total sites over all types (with `together`).
+    total: Option<usize>,
+    /// Solve the types as one problem, each stock resource used at most once.
+    #[serde(default)]
+    together: bool,
+    /// The fewest sites reaching every household in gap (set covering); `k` is ignored.
+    #[serde(default)]
+    cover_all: bool,
+}
+
+async fn allocation(
+    State(s): State<Shared>,
+    params: Params,
+    body: Result<Json<AllocationBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    params.allow_only(&["crs"])?;
+    let crs = planner_crs(&s, &params)?;
+    let Json(body) = body?;
+    analysis(&s)?;
+    let k = body.k.unwrap_or(AllocationRequest::default().k);
+    if k > MAX_SITES || body.total.is_some_and(|t| t > MAX_SITES) {
+        return Err(ApiError::InvalidBody(format!(
+            "k and total may be at most {MAX_SITES}"
+        )));
+    }
+    if body.total.is_some() && !body.together {
+        return Err(ApiError::InvalidBody(
+            "total limits the sites of all types solved together: give \"together\": true".into(),
+        ));
+    }
+    let request = AllocationRequest {
+        types: body.types,
+        k,
+        total: body.total,
+        together: body.together,
+        cover_all: body.cover_all,
+    };
+    let state = s.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let a = state
+            .analysis
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("analysis vanished".into()))?;
+        allocate(a, &request).map_err(|e| ApiError::InvalidBody(e.to_string()))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("allocation task: {e}")))??;
+    let a = analysis(&s)?;
+    let convert = |g: &mut geo::Geometry<f64>| -> Result<(), String> {
+        *g = s
+            .crs
+            .output_from_working(g, &crs, AxisOrder::EastFirst)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    };
+    let features =
+        results::allocation_features(a, &result, &convert).map_err(ApiError::Internal)?;
+    let ids = |ns: &[usize]| -> Vec<&str> {
+        ns.iter()
+            .map(|&n| a.neighbourhoods[n].id.as_str())
+            .collect()
+    };
+    let coverage: Vec<Value> = result
+        .coverage
+        .iter()
+        .map(|c| {
+            json!({
+                "facility_type": c.facility_type,
+                "households": c.households,
+                "covered_before": c.covered_before,
+                "covered_after": c.covered_after,
+                "unreachable": ids(&c.unreachable),
+                "left_uncovered": ids(&c.left_uncovered),
+                "proven_optimal": c.proven_optimal,
+            })
+        })
+        .collect();
+    Ok(typed_response(
+        json!({
+            "type": "FeatureCollection",
+            "coordinate_system": crs.name(),
+            "formulation": result.formulation,
+            "together": result.together,
+            "k": result.k,
+            "households": result.households,
+            "covered_before": result.covered_before,
+            "covered_after": result.covered_after,
+            "coverage": coverage,
+            "features": features,
+        }),
+        "application/geo+json",
+        crs.uri(),
+    ))
 }

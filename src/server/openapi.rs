@@ -14,29 +14,8 @@ pub fn document(base: &str, s: &AppState) -> Value {
     let geojson = |what: &str| json!({"description": what, "content": {"application/geo+json": {"schema": {"type": "object"}}}});
     let jsonr = |what: &str| json!({"description": what, "content": {"application/json": {"schema": {"type": "object"}}}});
     let p = |name: &str| json!({"$ref": format!("#/components/parameters/{name}")});
-    json!({
-        "openapi": "3.0.3",
-        "info": {
-            "title": "infill",
-            "version": env!("CARGO_PKG_VERSION"),
-            "description": "OGC API – Features (Part 1 core/GeoJSON/OAS30, Part 2 CRS) over the project's layers and derived catchments, and the planner API under /api. Unknown query parameters are refused with 400.",
-        },
-        "servers": [{"url": base}],
-        "paths": {
-            "/": {"get": {"summary": "landing page", "operationId": "getLandingPage", "parameters": [p("f")], "responses": {"200": jsonr("links to the API"), "400": err}}},
-            "/conformance": {"get": {"summary": "conformance classes", "operationId": "getConformanceDeclaration", "parameters": [p("f")], "responses": {"200": jsonr("conformsTo"), "400": err}}},
-            "/openapi": {"get": {"summary": "this document", "parameters": [p("f")], "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/vnd.oai.openapi+json;version=3.0": {}}}}}},
-            "/health": {"get": {"summary": "liveness", "responses": {"200": jsonr("ok")}}},
-            "/collections": {"get": {"summary": "the feature collections", "operationId": "getCollections", "parameters": [p("f")], "responses": {"200": jsonr("collections"), "400": err}}},
-            "/collections/{collectionId}": {"get": {"summary": "one collection", "operationId": "describeCollection", "parameters": [p("collectionId"), p("f")], "responses": {"200": jsonr("collection"), "400": err, "404": err}}},
-            "/collections/{collectionId}/items": {"get": {
-                "summary": "features of a collection, paged (next/prev links)", "operationId": "getFeatures",
-                "parameters": [p("collectionId"), p("limit"), p("offset"), p("bbox"), p("bbox-crs"), p("crs"), p("datetime"), p("f")],
-                "responses": {"200": geojson("a FeatureCollection with numberMatched/numberReturned and links; header Content-Crs"), "400": err, "404": err}}},
-            "/collections/{collectionId}/items/{featureId}": {"get": {
-                "summary": "one feature", "operationId": "getFeature",
-                "parameters": [p("collectionId"), {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, p("crs"), p("f")],
-                "responses": {"200": geojson("a Feature; header Content-Crs"), "400": err, "404": err}}},
+    // Two objects: one json! of everything overflows the macro's recursion limit.
+    let planner_paths = json!({
             "/api/neighbourhoods": {"get": {
                 "summary": "neighbourhoods (planner view: id, name, is_old, build_year, households, street, area_m2)",
                 "parameters": [
@@ -66,7 +45,40 @@ pub fn document(base: &str, s: &AppState) -> Value {
                 p("planner-crs"), p("limit"), p("offset")], "responses": {"200": geojson("FeatureCollection"), "400": err, "409": err}}},
             "/api/gaps": {"get": {"summary": "gaps summary: per facility type, totals over old neighbourhoods and per renovation patch, the neighbourhoods with a gap", "parameters": [
                 {"name": "type", "in": "query", "schema": {"type": "string"}}], "responses": {"200": jsonr("summary"), "400": err, "409": err}}},
+            "/api/allocation": {"post": {"summary": "location-allocation: choose sites to reach the most households in gap with k sites per type (maximal covering), or the fewest sites reaching all (cover_all, set covering); chosen sites as features with coverage before/after per type",
+                "parameters": [p("planner-crs")],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "additionalProperties": false, "properties": {
+                    "types": {"type": "array", "items": {"type": "string"}, "description": "default: every analysed type"},
+                    "k": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 3},
+                    "total": {"type": "integer", "minimum": 1, "maximum": 1000, "description": "with together: sites over all types"},
+                    "together": {"type": "boolean", "default": false, "description": "one problem for all types, each stock resource used once"},
+                    "cover_all": {"type": "boolean", "default": false}}}}}},
+                "responses": {"200": geojson("FeatureCollection of the chosen sites with formulation, coverage per type, households covered before/after"), "400": err, "409": err, "413": err, "415": err}}},
             "/api/standards": {"get": {"summary": "the facility standards and analysis settings in force, every value with its source", "responses": {"200": jsonr("settings")}}},
+    });
+    let mut doc = json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "infill",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "OGC API – Features (Part 1 core/GeoJSON/OAS30, Part 2 CRS) over the project's layers and derived catchments, and the planner API under /api. Unknown query parameters are refused with 400.",
+        },
+        "servers": [{"url": base}],
+        "paths": {
+            "/": {"get": {"summary": "landing page", "operationId": "getLandingPage", "parameters": [p("f")], "responses": {"200": jsonr("links to the API"), "400": err}}},
+            "/conformance": {"get": {"summary": "conformance classes", "operationId": "getConformanceDeclaration", "parameters": [p("f")], "responses": {"200": jsonr("conformsTo"), "400": err}}},
+            "/openapi": {"get": {"summary": "this document", "parameters": [p("f")], "responses": {"200": {"description": "OpenAPI 3.0", "content": {"application/vnd.oai.openapi+json;version=3.0": {}}}}}},
+            "/health": {"get": {"summary": "liveness", "responses": {"200": jsonr("ok")}}},
+            "/collections": {"get": {"summary": "the feature collections", "operationId": "getCollections", "parameters": [p("f")], "responses": {"200": jsonr("collections"), "400": err}}},
+            "/collections/{collectionId}": {"get": {"summary": "one collection", "operationId": "describeCollection", "parameters": [p("collectionId"), p("f")], "responses": {"200": jsonr("collection"), "400": err, "404": err}}},
+            "/collections/{collectionId}/items": {"get": {
+                "summary": "features of a collection, paged (next/prev links)", "operationId": "getFeatures",
+                "parameters": [p("collectionId"), p("limit"), p("offset"), p("bbox"), p("bbox-crs"), p("crs"), p("datetime"), p("f")],
+                "responses": {"200": geojson("a FeatureCollection with numberMatched/numberReturned and links; header Content-Crs"), "400": err, "404": err}}},
+            "/collections/{collectionId}/items/{featureId}": {"get": {
+                "summary": "one feature", "operationId": "getFeature",
+                "parameters": [p("collectionId"), {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, p("crs"), p("f")],
+                "responses": {"200": geojson("a Feature; header Content-Crs"), "400": err, "404": err}}},
         },
         "components": {
             "schemas": {
@@ -88,5 +100,9 @@ pub fn document(base: &str, s: &AppState) -> Value {
                 "speed": {"name": "speed", "in": "query", "schema": {"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": 3}, "description": "m/s; overrides profile"},
             },
         },
-    })
+    });
+    if let (Some(paths), Value::Object(more)) = (doc["paths"].as_object_mut(), planner_paths) {
+        paths.extend(more);
+    }
+    doc
 }
