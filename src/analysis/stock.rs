@@ -231,7 +231,7 @@ pub fn building_stock(
             let k = match matched.and_then(|bi| by_building.get(&bi).copied()) {
                 Some(k) => k,
                 None => {
-                    let mut r = match (matched, buildings) {
+                    let r = match (matched, buildings) {
                         (Some(bi), Some(b)) => {
                             let owner = owner.or(b.owner_type(bi));
                             let r = building_resource(b, bi, building_kind(owner, kind), owner);
