@@ -534,10 +534,11 @@ fn feature_membership_is_by_network_time() {
 #[test]
 fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
     use geo::{Area, BooleanOps, Contains, Intersects, Point, Validation};
-    use infill::network::polygon::{band_polygons, PolygonSpec};
+    use infill::network::polygon::{band_polygons, PolygonBuilder, PolygonSpec};
     for dir in ["nanjing", "beijing_wudaokou", "shanghai"] {
         let g = roads_graph(&city(dir));
         let mut search = Search::new(&g);
+        let mut builder = PolygonBuilder::new();
         let mut state = 7;
         for _ in 0..6 {
             let n = (splitmix(&mut state) % g.node_count() as u64) as u32;
@@ -551,8 +552,10 @@ fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
             );
             let c = catchment(&g, &mut search, origins, &CatchmentSpec::default()).unwrap();
             let parts: Vec<Vec<LineString<f64>>> =
-                c.bands.iter().map(|b| b.parts.clone()).collect();
-            let polygons = band_polygons(&parts, &PolygonSpec::default());
+                (0..c.bands.len()).map(|k| c.band_parts(&g, k)).collect();
+            let polygons = c.band_polygons(&g, &mut builder, &PolygonSpec::default());
+            // Each stretch once with its first band draws what every band's full parts draw.
+            assert_eq!(polygons, band_polygons(&parts, &PolygonSpec::default()));
             assert_eq!(polygons.len(), 3);
             for (k, p) in polygons.iter().enumerate() {
                 assert!(p.is_valid(), "{dir} node {n} band {k}: invalid polygon");

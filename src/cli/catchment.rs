@@ -19,7 +19,7 @@ use crate::network::{
     OriginSnap, Profile, Search, WalkGraph,
 };
 
-use crate::network::polygon::{band_polygons, PolygonBuilder, PolygonSpec};
+use crate::network::polygon::{PolygonBuilder, PolygonSpec};
 
 /// Where `infill catchment` starts.
 pub enum CatchmentFrom {
@@ -136,6 +136,7 @@ pub fn run_catchment(path: &Path, from: CatchmentFrom, spec: &CatchmentSpec) -> 
         }
     }
     let mut features = Vec::new();
+    let mut builder = PolygonBuilder::new();
     for (neighbourhood, origins) in runs {
         for o in origins.iter().filter(|o| o.snap.is_none()) {
             eprintln!(
@@ -148,7 +149,13 @@ pub fn run_catchment(path: &Path, from: CatchmentFrom, spec: &CatchmentSpec) -> 
             );
         }
         let c = catchment(&graph, &mut search, origins, spec)?;
-        features.extend(band_features(&c, neighbourhood.as_deref(), &to_wgs84)?);
+        let polygons = c.band_polygons(&graph, &mut builder, &PolygonSpec::default());
+        features.extend(band_features(
+            &c,
+            polygons,
+            neighbourhood.as_deref(),
+            &to_wgs84,
+        )?);
     }
     let out = json!({"type": "FeatureCollection", "features": features});
     println!("{}", serde_json::to_string(&out)?);
@@ -157,11 +164,10 @@ pub fn run_catchment(path: &Path, from: CatchmentFrom, spec: &CatchmentSpec) -> 
 
 fn band_features(
     c: &Catchment,
+    polygons: Vec<MultiPolygon<f64>>,
     neighbourhood: Option<&str>,
     to_wgs84: &Transformer,
 ) -> anyhow::Result<Vec<Value>> {
-    let parts: Vec<_> = c.bands.iter().map(|b| b.parts.clone()).collect();
-    let polygons = band_polygons(&parts, &PolygonSpec::default());
     let used = c.snaps.iter().filter(|s| s.snap.is_some()).count();
     let mut out = Vec::new();
     for (band, poly) in c.bands.iter().zip(polygons) {
@@ -319,8 +325,11 @@ pub fn run_catchment_bench(
                     snap: crate::network::snap_node(&graph, s),
                 }];
                 let c = catchment(&graph, &mut search, origins, &spec)?;
-                let parts: Vec<_> = c.bands.into_iter().map(|b| b.parts).collect();
-                std::hint::black_box(builder.band_polygons(&parts, &PolygonSpec::default()));
+                std::hint::black_box(c.band_polygons(
+                    &graph,
+                    &mut builder,
+                    &PolygonSpec::default(),
+                ));
             } else {
                 search.run(&graph, &[(s, 0.0)], bound);
                 std::hint::black_box(search.reached().len());

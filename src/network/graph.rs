@@ -473,18 +473,37 @@ impl WalkGraph {
 
     /// The part of edge `e` between plan distances `from_m` and `to_m` from its source.
     pub fn edge_part(&self, e: u32, from_m: f64, to_m: f64) -> LineString<f64> {
+        // Exact size: one allocation.
+        let coords = self.edge_part_coords(e, from_m, to_m);
+        let mut out = Vec::with_capacity(coords.size_hint().0);
+        out.extend(coords);
+        LineString(out)
+    }
+
+    /// The vertices of [`edge_part`](Self::edge_part), without allocating: the point at `from_m`,
+    /// the edge's vertices strictly between, the point at `to_m`.
+    pub fn edge_part_coords(
+        &self,
+        e: u32,
+        from_m: f64,
+        to_m: f64,
+    ) -> impl ExactSizeIterator<Item = Coord<f64>> + '_ {
         let c = self.edge_coords(e);
         let a = self.edge_along(e);
-        // `along` is non-decreasing: the inner vertices are one contiguous run, and the line is
-        // allocated once at its final size.
+        // `along` is non-decreasing: the inner vertices are one contiguous run.
         let first = a.partition_point(|&x| x <= from_m);
         let last = first + a[first..].partition_point(|&x| x < to_m);
-        let inner = &c[first..last];
-        let mut out = Vec::with_capacity(inner.len() + 2);
-        out.push(self.point_along(e, from_m));
-        out.extend_from_slice(inner);
-        out.push(self.point_along(e, to_m));
-        LineString(out)
+        let ends = [self.point_along(e, from_m), self.point_along(e, to_m)];
+        let n = last - first + 2;
+        (0..n).map(move |k| {
+            if k == 0 {
+                ends[0]
+            } else if k == n - 1 {
+                ends[1]
+            } else {
+                c[first + k - 1]
+            }
+        })
     }
 
     /// Connected components as (node count, total edge length m, a node of it), largest first.
