@@ -15,8 +15,8 @@ use crate::crs::{wgs84, Transformer};
 use crate::io::load::load_workspace;
 use crate::model::{Role, Semantic, Workspace};
 use crate::network::{
-    catchment, neighbourhood_origins, snap_origins, Catchment, CatchmentSpec, GraphSpec, Origin,
-    OriginSnap, Profile, Search, WalkGraph,
+    catchment, gates_by_neighbourhood, neighbourhood_origins, snap_origins, Catchment,
+    CatchmentSpec, GraphSpec, Origin, OriginSnap, Profile, Search, WalkGraph, GATE_REACH_M,
 };
 
 use crate::network::polygon::{PolygonBuilder, PolygonSpec};
@@ -129,8 +129,31 @@ pub fn run_catchment(path: &Path, from: CatchmentFrom, spec: &CatchmentSpec) -> 
                 }
                 _ => (0..layer.len()).collect(),
             };
+            let gates = ws
+                .layer(Role::Gates)
+                .map(|g| (g, gates_by_neighbourhood(layer, g, GATE_REACH_M)));
+            if let Some((g, assigned)) = &gates {
+                if !assigned.unassigned.is_empty() {
+                    eprintln!(
+                        "infill: {} of {} gates belong to no neighbourhood (no link, inside none, none within {GATE_REACH_M} m); not used (first: record {})",
+                        assigned.unassigned.len(),
+                        g.len(),
+                        assigned.unassigned[0] + 1
+                    );
+                }
+            }
             for i in chosen {
-                let origins = neighbourhood_origins(&graph, layer.geometry(i), spec.snap_cap_m);
+                let own: &[Coord<f64>] = gates
+                    .as_ref()
+                    .map_or(&[], |(_, assigned)| assigned.gates[i].as_slice());
+                if gates.is_some() && own.is_empty() {
+                    eprintln!(
+                        "infill: neighbourhood {}: no gate; starts where the network enters or lies inside it, and at its centroid",
+                        label(i)
+                    );
+                }
+                let origins =
+                    neighbourhood_origins(&graph, layer.geometry(i), own, spec.snap_cap_m);
                 runs.push((Some(label(i)), origins));
             }
         }

@@ -13,7 +13,7 @@ use super::graph::WalkGraph;
 use super::polygon::{BandLines, PolygonBuilder, PolygonSpec};
 use super::search::Search;
 use super::snap::{snap_on_segment, snap_point, Snap, DEFAULT_SNAP_CAP_M};
-use crate::model::Layer;
+use crate::model::{Layer, Semantic};
 
 /// Default walking speed, m/s (GB 50180-2018: 15 min ≈ 800–1000 m; 1.0 m/s gives 900 m).
 pub const DEFAULT_SPEED_M_PER_S: f64 = 1.0;
@@ -417,18 +417,115 @@ pub fn snap_origins(graph: &WalkGraph, origins: Vec<Origin>, cap_m: f64) -> Vec<
         .collect()
 }
 
-/// A neighbourhood's origins: every place where the walk network crosses its boundary
-/// (`entry`), every network node inside it (`inside`), and its centroid snapped within `cap_m`
-/// (`centroid`, unsnapped when too far). Entries and inside nodes start at cost 0.
-///
-/// A gates layer (the compound's real gates) would replace the entries; the data model has no
-/// gates role yet.
+/// How far (metres) outside every neighbourhood a gate without a link may lie and still belong
+/// to the nearest one: a gate drawn on the kerb or the wall line rather than inside.
+pub const GATE_REACH_M: f64 = 30.0;
+
+/// Gates (points of the gates layer) sorted by neighbourhood, see [`gates_by_neighbourhood`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeighbourhoodGates {
+    /// Per neighbourhood (record order of the neighbourhoods layer), its gates' positions.
+    pub gates: Vec<Vec<Coord<f64>>>,
+    /// Gates (0-based records of the gates layer) that belong to no neighbourhood: no link that
+    /// names one, inside none, and farther than the reach from all.
+    pub unassigned: Vec<usize>,
+}
+
+/// Which neighbourhood each gate belongs to: the one its link field
+/// ([`Semantic::Neighbourhood`]: `SSXQ`, `XQID`, …) names by id or name; else the one whose
+/// polygon contains it; else the nearest within `reach_m` (default [`GATE_REACH_M`]).
+pub fn gates_by_neighbourhood(
+    neighbourhoods: &Layer,
+    gates: &Layer,
+    reach_m: f64,
+) -> NeighbourhoodGates {
+    use geo::{BoundingRect, Distance, Euclidean};
+    let n = neighbourhoods.len();
+    let mut out = NeighbourhoodGates {
+        gates: vec![Vec::new(); n],
+        unassigned: Vec::new(),
+    };
+    let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Ids first, so that an id wins over another neighbourhood's equal name.
+    for semantic in [Semantic::Name, Semantic::Id] {
+        for j in 0..n {
+            if let Some(k) = neighbourhoods.text(j, semantic).filter(|k| !k.is_empty()) {
+                by_key.insert(k, j);
+            }
+        }
+    }
+    let boxes: Vec<_> = neighbourhoods
+        .geometries()
+        .iter()
+        .map(|g| g.bounding_rect())
+        .collect();
+    for i in 0..gates.len() {
+        let point = match gates.geometry(i) {
+            Geometry::Point(p) => *p,
+            Geometry::MultiPoint(mp) if !mp.0.is_empty() => mp.0[0],
+            _ => {
+                out.unassigned.push(i);
+                continue;
+            }
+        };
+        let linked = gates
+            .text(i, Semantic::Neighbourhood)
+            .and_then(|k| by_key.get(k).copied());
+        let inside = || {
+            (0..n).find(|&j| {
+                boxes[j].is_some_and(|b| {
+                    b.min().x <= point.x()
+                        && point.x() <= b.max().x
+                        && b.min().y <= point.y()
+                        && point.y() <= b.max().y
+                }) && neighbourhoods.geometry(j).contains(&point)
+            })
+        };
+        let nearest = || {
+            (0..n)
+                .filter(|&j| {
+                    boxes[j].is_some_and(|b| {
+                        b.min().x - reach_m <= point.x()
+                            && point.x() <= b.max().x + reach_m
+                            && b.min().y - reach_m <= point.y()
+                            && point.y() <= b.max().y + reach_m
+                    })
+                })
+                .map(|j| (Euclidean.distance(neighbourhoods.geometry(j), &point), j))
+                .filter(|(d, _)| *d <= reach_m)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, j)| j)
+        };
+        match linked.or_else(inside).or_else(nearest) {
+            Some(j) => out.gates[j].push(point.0),
+            None => out.unassigned.push(i),
+        }
+    }
+    out
+}
+
+/// A neighbourhood's origins. With gates (its entries from a gates layer, see
+/// [`gates_by_neighbourhood`]) those are its origins, each snapped within `cap_m` (`gate`).
+/// Without, every place where the walk network crosses its boundary (`entry`), every network
+/// node inside it (`inside`), and its centroid snapped within `cap_m` (`centroid`, unsnapped
+/// when too far). Entries and inside nodes start at cost 0.
 pub fn neighbourhood_origins(
     graph: &WalkGraph,
     area: &Geometry<f64>,
+    gates: &[Coord<f64>],
     cap_m: f64,
 ) -> Vec<OriginSnap> {
     use geo::BoundingRect;
+    if !gates.is_empty() {
+        let gates = gates
+            .iter()
+            .map(|&point| Origin {
+                label: "gate".into(),
+                point,
+            })
+            .collect();
+        return snap_origins(graph, gates, cap_m);
+    }
     let mut out = Vec::new();
     let Some(rect) = area.bounding_rect() else {
         return out;
