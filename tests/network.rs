@@ -317,8 +317,16 @@ fn a_bridge_or_tunnel_end_near_a_road_on_another_level_is_not_joined() {
             .len()
     };
     assert_eq!(components(0), 1, "same level: joined");
-    assert_eq!(components(1), 2, "a bridge end above the street: not joined");
-    assert_eq!(components(-1), 2, "a tunnel end below the street: not joined");
+    assert_eq!(
+        components(1),
+        2,
+        "a bridge end above the street: not joined"
+    );
+    assert_eq!(
+        components(-1),
+        2,
+        "a tunnel end below the street: not joined"
+    );
     // A shared vertex is a junction whatever the levels: the bridge meets the street there.
     let ramp = line_string![(x: 70.0, y: 0.0), (x: 70.0, y: 60.0)];
     let lines = vec![(street.clone(), 0), (ramp, 1)];
@@ -356,8 +364,16 @@ fn road_levels_come_from_the_level_field_else_bridge_and_tunnel() {
             shapefile::Point::new(x, 3_500_050.0),
         ]);
         let mut r = dbase::Record::default();
-        for (field, v) in [("DLDJ", "支路"), ("CJ", level), ("BRIDGE", bridge), ("TUNNEL", tunnel)] {
-            r.insert(field.into(), dbase::FieldValue::Character(Some(v.to_string())));
+        for (field, v) in [
+            ("DLDJ", "支路"),
+            ("CJ", level),
+            ("BRIDGE", bridge),
+            ("TUNNEL", tunnel),
+        ] {
+            r.insert(
+                field.into(),
+                dbase::FieldValue::Character(Some(v.to_string())),
+            );
         }
         w.write_shape_and_record(&line, &r).unwrap();
     }
@@ -590,7 +606,10 @@ fn a_neighbourhood_with_gates_starts_at_its_gates_and_one_without_at_its_entries
         ]))
     };
     // A street through both compounds.
-    let street = Polyline::new(vec![P::new(x0 - 50.0, y0 + 50.0), P::new(x0 + 400.0, y0 + 50.0)]);
+    let street = Polyline::new(vec![
+        P::new(x0 - 50.0, y0 + 50.0),
+        P::new(x0 + 400.0, y0 + 50.0),
+    ]);
     write_shapefile(&dir.path().join("roads.shp"), &[street], &["街"]);
     write_shapefile(
         &dir.path().join("neighbourhoods.shp"),
@@ -603,11 +622,18 @@ fn a_neighbourhood_with_gates_starts_at_its_gates_and_one_without_at_its_entries
         P::new(x0 + 20.0, y0 + 110.0),
         P::new(x0 + 2_000.0, y0 + 2_000.0),
     ];
-    write_shapefile(&dir.path().join("出入口.shp"), &gates, &["北门", "东门", "远门"]);
+    write_shapefile(
+        &dir.path().join("出入口.shp"),
+        &gates,
+        &["北门", "东门", "远门"],
+    );
     let ws = load_workspace(&Config::load(dir.path()).unwrap()).unwrap();
     let hoods = ws.layer(Role::Neighbourhoods).unwrap();
     let assigned = gates_by_neighbourhood(hoods, ws.layer(Role::Gates).unwrap(), GATE_REACH_M);
-    assert_eq!(assigned.gates.iter().map(Vec::len).collect::<Vec<_>>(), [2, 0]);
+    assert_eq!(
+        assigned.gates.iter().map(Vec::len).collect::<Vec<_>>(),
+        [2, 0]
+    );
     assert_eq!(assigned.unassigned, [2]);
     let g = WalkGraph::from_roads(ws.layer(Role::Roads).unwrap(), &GraphSpec::default()).unwrap();
     let labels = |i: usize| {
@@ -619,6 +645,17 @@ fn a_neighbourhood_with_gates_starts_at_its_gates_and_one_without_at_its_entries
     };
     assert_eq!(labels(0), ["gate", "gate"]);
     assert_eq!(labels(1), ["centroid", "entry", "entry"]);
+    // `check` says so.
+    let report = infill::check::check(&Config::load(dir.path()).unwrap(), &|_| {});
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("gates: 1 of 2 neighbourhoods have gates")
+                && n.contains("; 1 of 3 gates belong to no neighbourhood")),
+        "{:?}",
+        report.notes
+    );
 }
 
 #[test]

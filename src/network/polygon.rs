@@ -209,7 +209,8 @@ impl BandLines {
     pub fn push_line(&mut self, band: usize, coords: impl IntoIterator<Item = Coord<f64>>) {
         self.bands = self.bands.max(band + 1);
         self.coords.extend(coords);
-        self.lines.push((band_level(band), self.coords.len() as u32));
+        self.lines
+            .push((band_level(band), self.coords.len() as u32));
     }
 
     /// Number of bands (one polygon each).
@@ -420,7 +421,11 @@ impl PolygonBuilder {
 
     /// Band polygons of lines given once each with their first band (see [`BandLines`]), with
     /// the lenient handling of [`band_polygons`]. One polygon per band of `lines`.
-    pub fn lines_polygons(&mut self, lines: &BandLines, spec: &PolygonSpec) -> Vec<MultiPolygon<f64>> {
+    pub fn lines_polygons(
+        &mut self,
+        lines: &BandLines,
+        spec: &PolygonSpec,
+    ) -> Vec<MultiPolygon<f64>> {
         self.draw(lines, lenient_plan(lines, spec), false)
     }
 
@@ -439,7 +444,12 @@ impl PolygonBuilder {
         out
     }
 
-    fn draw(&mut self, lines: &BandLines, plan: Option<Plan>, dedup: bool) -> Vec<MultiPolygon<f64>> {
+    fn draw(
+        &mut self,
+        lines: &BandLines,
+        plan: Option<Plan>,
+        dedup: bool,
+    ) -> Vec<MultiPolygon<f64>> {
         let bands = lines.band_count();
         let Some(plan) = plan else {
             return vec![MultiPolygon::new(Vec::new()); bands];
@@ -546,9 +556,9 @@ impl PolygonBuilder {
         self.tile_start.resize(tiles + 1, 0);
         self.tile_ranges.clear();
         for s in &self.segments {
-            let range = g.reach_range(s, width).map(|[i0, i1, j0, j1]| {
-                [i0 / t, i1 / t, j0 / t, j1 / t].map(|v| v as u32)
-            });
+            let range = g
+                .reach_range(s, width)
+                .map(|[i0, i1, j0, j1]| [i0 / t, i1 / t, j0 / t, j1 / t].map(|v| v as u32));
             if let Some([ti0, ti1, tj0, tj1]) = range {
                 for tj in tj0 as usize..=tj1 as usize {
                     for ti in ti0 as usize..=ti1 as usize {
@@ -1616,6 +1626,24 @@ mod tests {
         fn tiles_and_stamping_agree_on_pixels(bands in random_pixels()) {
             let spec = PolygonSpec { width_m: 1.0, resolution_m: 10.0 };
             check_fillings(&bands, &spec, usize::MAX);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn band_lines_in_any_order_draw_what_nested_bands_draw((bands, spec) in random_bands()) {
+            let expected = band_polygons(&bands, &spec);
+            // Every line once, latest band first: no dedup, levels out of order.
+            let mut lines = BandLines::new();
+            lines.clear(bands.len());
+            for (k, band) in bands.iter().enumerate().rev() {
+                for line in band.iter().rev() {
+                    lines.push_line(k, line.0.iter().copied());
+                }
+            }
+            prop_assert_eq!(PolygonBuilder::new().lines_polygons(&lines, &spec), expected);
         }
     }
 
