@@ -1,9 +1,11 @@
 //! The walk network on Porto (../shared/data/osm/porto.osm.pbf): graph build, 15-minute search
 //! from one node (criterion mean, plus p50/p99 over 1,000 random sources printed to stderr),
-//! a catchment with reached parts, and 1,000 snapped origins in one multi-source search.
+//! a 5/10/15-minute catchment without and with its band polygons (50 m / 10 m; p50/p99 of the
+//! 15-minute catchment with polygon over the same sources printed too), and 1,000 snapped
+//! origins in one multi-source search.
 //!
-//! `cargo bench --bench network`. The search with a band polygon and the comparison with
-//! pgRouting/networkx go through `infill graph-export` and `infill catchment-bench [--polygon]`.
+//! `cargo bench --bench network`. The comparison with pgRouting/networkx goes through
+//! `infill graph-export` and `infill catchment-bench [--polygon]`.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,6 +15,7 @@ use geo::Coord;
 use infill::config::Config;
 use infill::io::load::load_workspace;
 use infill::model::{Layer, Role, Workspace};
+use infill::network::polygon::{PolygonBuilder, PolygonSpec};
 use infill::network::{
     catchment, snap_node, snap_origins, CatchmentSpec, GraphSpec, Origin, OriginSnap, Search,
     WalkGraph,
@@ -114,22 +117,77 @@ fn network(c: &mut Criterion) {
         })
     });
     let cspec = CatchmentSpec::default();
-    group.bench_function("catchment_5_10_15_min_with_reached_parts", |b| {
+    let node_origin = |n: u32| {
+        vec![OriginSnap {
+            origin: Origin {
+                label: "node".into(),
+                point: g.node(n),
+            },
+            snap: snap_node(&g, n),
+        }]
+    };
+    group.bench_function("catchment_5_10_15_min", |b| {
         b.iter_batched(
             || {
                 k = (k + 1) % sources.len();
-                vec![OriginSnap {
-                    origin: Origin {
-                        label: "node".into(),
-                        point: g.node(sources[k]),
-                    },
-                    snap: snap_node(&g, sources[k]),
-                }]
+                node_origin(sources[k])
             },
             |origins| catchment(&g, &mut search, origins, &cspec).expect("catchment"),
             BatchSize::SmallInput,
         )
     });
+    let pspec = PolygonSpec::default();
+    let mut builder = PolygonBuilder::new();
+    group.bench_function("catchment_5_10_15_min_with_polygons", |b| {
+        b.iter_batched(
+            || {
+                k = (k + 1) % sources.len();
+                node_origin(sources[k])
+            },
+            |origins| {
+                let c = catchment(&g, &mut search, origins, &cspec).expect("catchment");
+                c.band_polygons(&g, &mut builder, &pspec)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+
+    // Percentiles of the 15-minute catchment with its polygon (one band, as `catchment-bench
+    // --polygon` and the peers).
+    let spec15 = CatchmentSpec {
+        minutes: vec![15.0],
+        ..CatchmentSpec::default()
+    };
+    // Also over each source's fastest run: a busy machine's preemption adds whole time slices
+    // to single samples, which the fastest run escapes.
+    let mut samples = Vec::new();
+    let mut best = vec![f64::INFINITY; sources.len()];
+    for run in 0..4 {
+        for (k, &s) in sources.iter().enumerate() {
+            let origins = node_origin(s);
+            let t = Instant::now();
+            let c = catchment(&g, &mut search, origins, &spec15).expect("catchment");
+            std::hint::black_box(c.band_polygons(&g, &mut builder, &pspec));
+            if run > 0 {
+                let us = t.elapsed().as_secs_f64() * 1e6;
+                samples.push(us);
+                best[k] = best[k].min(us);
+            }
+        }
+    }
+    samples.sort_by(f64::total_cmp);
+    best.sort_by(f64::total_cmp);
+    let pct = |v: &[f64], p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    eprintln!(
+        "15-minute catchment + polygon (50 m / 10 m) over {} sources: p50 {:.0} µs, p99 {:.0} µs; \
+         fastest of 3 runs per source: p50 {:.0} µs, p99 {:.0} µs",
+        sources.len(),
+        pct(&samples, 0.5),
+        pct(&samples, 0.99),
+        pct(&best, 0.5),
+        pct(&best, 0.99)
+    );
+
     let extent = roads(&ws).extent().expect("extent");
     let mut s = 7;
     let points: Vec<Origin> = (0..1000)

@@ -16,7 +16,7 @@ use crate::crs::{wgs84, Crs, Transformer};
 use crate::io::load::{load_report, LoadEvent, LoadReport};
 use crate::io::LoadError;
 use crate::model::{Layer, Problem, ProblemKind, Role, Severity};
-use crate::network::{GraphSpec, WalkGraph};
+use crate::network::{gates_by_neighbourhood, GraphSpec, WalkGraph, GATE_REACH_M};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -168,10 +168,12 @@ impl CheckReport {
                 },
             })
             .collect();
+        let mut notes = report.notes;
+        notes.extend(gates_note(&report.outcomes));
         CheckReport {
             usable,
             working_crs: report.working_crs.map(|(c, how)| crs_report(&c, how)),
-            notes: report.notes,
+            notes,
             layers,
             network,
         }
@@ -271,6 +273,32 @@ impl CheckReport {
         );
         s
     }
+}
+
+/// How the gates layer's gates fall to neighbourhoods (catchments start at a neighbourhood's
+/// gates when it has any), when both layers loaded.
+fn gates_note<S>(outcomes: &[(S, Result<Layer, LoadError>)]) -> Option<String> {
+    let layer = |role: Role| {
+        outcomes
+            .iter()
+            .find_map(|(_, o)| o.as_ref().ok().filter(|l| l.role == role))
+    };
+    let (hoods, gates) = (layer(Role::Neighbourhoods)?, layer(Role::Gates)?);
+    let assigned = gates_by_neighbourhood(hoods, gates, GATE_REACH_M);
+    let with = assigned.gates.iter().filter(|g| !g.is_empty()).count();
+    let mut note = format!(
+        "gates: {with} of {} neighbourhoods have gates and start their catchments there; the others start where the network enters them",
+        hoods.len()
+    );
+    if let Some(first) = assigned.unassigned.first() {
+        note.push_str(&format!(
+            "; {} of {} gates belong to no neighbourhood (no link, inside none, none within {GATE_REACH_M} m; first: record {})",
+            assigned.unassigned.len(),
+            gates.len(),
+            first + 1
+        ));
+    }
+    Some(note)
 }
 
 fn network_report(roads: &Layer, to_wgs84: Option<&Transformer>) -> NetworkReport {

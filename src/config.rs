@@ -308,7 +308,8 @@ impl Config {
             )),
             (false, None) => {}
         }
-        for role in Role::ALL {
+        // Gates are optional: without them a neighbourhood starts where the network enters it.
+        for role in Role::ALL.into_iter().filter(|r| *r != Role::Gates) {
             if !layers.iter().any(|l| l.role == role) {
                 notes.push(format!("no {role} layer in {}", dir.display()));
             }

@@ -90,9 +90,12 @@ impl Oracle {
 
 fn origins_of(g: &WalkGraph, ws: &Workspace, a: &Analysis, n: usize) -> Vec<OriginSnap> {
     let layer = ws.layer(Role::Neighbourhoods).unwrap();
+    // The datasets have no gates layer: origins are entries, inside nodes and the centroid.
+    assert!(ws.layer(Role::Gates).is_none());
     infill::network::neighbourhood_origins(
         g,
         layer.geometry(a.neighbourhoods[n].index),
+        &[],
         DEFAULT_SNAP_CAP_M,
     )
 }

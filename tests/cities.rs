@@ -95,10 +95,12 @@ fn attributes_and_coordinates_match_the_geojson_twins() {
     for c in &CITIES {
         let dir = city(c.dir);
         let shp = load(&dir).into_workspace().unwrap();
+        // The city folders have every role but gates.
+        let roles: Vec<Role> = c.counts.iter().map(|(r, _)| *r).collect();
         let twin_config = Config {
             source: dir.clone(),
             working_crs: Some(shp.crs().clone()),
-            layers: Role::ALL
+            layers: roles
                 .iter()
                 .map(|r| LayerSpec::new(*r, dir.join(format!("{}.geojson", r.name()))))
                 .collect(),
@@ -106,7 +108,7 @@ fn attributes_and_coordinates_match_the_geojson_twins() {
             analysis: None,
         };
         let twin = load_report(&twin_config, &|_| {}).into_workspace().unwrap();
-        for role in Role::ALL {
+        for &role in &roles {
             let a = shp.layer(role).unwrap();
             let b = twin.layer(role).unwrap();
             assert_eq!(a.len(), b.len(), "{} {role}", c.dir);

@@ -305,6 +305,88 @@ fn endpoints_within_the_tolerance_join_the_other_line_in_its_middle() {
 }
 
 #[test]
+fn a_bridge_or_tunnel_end_near_a_road_on_another_level_is_not_joined() {
+    let street = line_string![(x: 0.0, y: 0.0), (x: 70.0, y: 0.0), (x: 100.0, y: 0.0)];
+    // An end 0.3 m from the street, within the join tolerance.
+    let near_end = line_string![(x: 40.0, y: 0.3), (x: 40.0, y: 60.0)];
+    let components = |level: i32| {
+        let lines = vec![(street.clone(), 0), (near_end.clone(), level)];
+        WalkGraph::from_lines_on_levels(&lines, &GraphSpec::default())
+            .unwrap()
+            .components()
+            .len()
+    };
+    assert_eq!(components(0), 1, "same level: joined");
+    assert_eq!(
+        components(1),
+        2,
+        "a bridge end above the street: not joined"
+    );
+    assert_eq!(
+        components(-1),
+        2,
+        "a tunnel end below the street: not joined"
+    );
+    // A shared vertex is a junction whatever the levels: the bridge meets the street there.
+    let ramp = line_string![(x: 70.0, y: 0.0), (x: 70.0, y: 60.0)];
+    let lines = vec![(street.clone(), 0), (ramp, 1)];
+    let g = WalkGraph::from_lines_on_levels(&lines, &GraphSpec::default()).unwrap();
+    assert_eq!(g.components().len(), 1);
+}
+
+#[test]
+fn road_levels_come_from_the_level_field_else_bridge_and_tunnel() {
+    use infill::network::road_level;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("roads.shp");
+    let name = |n: &str| dbase::FieldName::try_from(n).unwrap();
+    let table = dbase::TableWriterBuilder::new()
+        .add_character_field(name("DLDJ"), 20)
+        .add_character_field(name("CJ"), 10)
+        .add_character_field(name("BRIDGE"), 10)
+        .add_character_field(name("TUNNEL"), 10);
+    let mut w = shapefile::Writer::from_path(&path, table).unwrap();
+    // (level field, bridge, tunnel) → level.
+    let rows = [
+        ("", "", "", 0),
+        ("", "yes", "", 1),
+        ("", "viaduct", "", 1),
+        ("", "no", "", 0),
+        ("", "", "yes", -1),
+        ("", "", "否", 0),
+        ("2", "yes", "", 2),
+        ("-1", "", "", -1),
+    ];
+    for (k, (level, bridge, tunnel, _)) in rows.iter().enumerate() {
+        let x = k as f64 * 100.0 + 500_000.0;
+        let line = shapefile::Polyline::new(vec![
+            shapefile::Point::new(x, 3_500_000.0),
+            shapefile::Point::new(x, 3_500_050.0),
+        ]);
+        let mut r = dbase::Record::default();
+        for (field, v) in [
+            ("DLDJ", "支路"),
+            ("CJ", level),
+            ("BRIDGE", bridge),
+            ("TUNNEL", tunnel),
+        ] {
+            r.insert(
+                field.into(),
+                dbase::FieldValue::Character(Some(v.to_string())),
+            );
+        }
+        w.write_shape_and_record(&line, &r).unwrap();
+    }
+    drop(w);
+    std::fs::write(path.with_extension("prj"), crate::util::PRJ_4549).unwrap();
+    let ws = load_workspace(&Config::load(dir.path()).unwrap()).unwrap();
+    let roads = ws.layer(Role::Roads).unwrap();
+    let levels: Vec<i32> = (0..roads.len()).map(|i| road_level(roads, i)).collect();
+    let expected: Vec<i32> = rows.iter().map(|r| r.3).collect();
+    assert_eq!(levels, expected);
+}
+
+#[test]
 fn partial_edges_count_by_the_reachable_fraction_from_either_end() {
     // A 1,000 m street, origin snapped in its middle 20 m off the street: 5 min at 1 m/s =
     // 300 m, 20 m spent on the off-network leg, so 280 m either way.
@@ -493,7 +575,7 @@ fn a_neighbourhood_starts_where_the_network_enters_or_lies_inside_it_and_at_its_
     let square = geo::Geometry::Polygon(polygon![
         (x: 0.0, y: 0.0), (x: 100.0, y: 0.0), (x: 100.0, y: 100.0), (x: 0.0, y: 100.0)
     ]);
-    let origins = infill::network::neighbourhood_origins(&g, &square, 250.0);
+    let origins = infill::network::neighbourhood_origins(&g, &square, &[], 250.0);
     let mut labels: Vec<&str> = origins.iter().map(|o| o.origin.label.as_str()).collect();
     labels.sort_unstable();
     assert_eq!(labels, ["centroid", "entry", "entry", "inside", "inside"]);
@@ -509,6 +591,74 @@ fn a_neighbourhood_starts_where_the_network_enters_or_lies_inside_it_and_at_its_
 }
 
 #[test]
+fn a_neighbourhood_with_gates_starts_at_its_gates_and_one_without_at_its_entries() {
+    use infill::network::{gates_by_neighbourhood, neighbourhood_origins, GATE_REACH_M};
+    use shapefile::{Point as P, Polygon, PolygonRing, Polyline};
+    let dir = tempfile::tempdir().unwrap();
+    let (x0, y0) = (500_000.0, 3_500_000.0);
+    let square = |x: f64| {
+        Polygon::new(PolygonRing::Outer(vec![
+            P::new(x0 + x, y0),
+            P::new(x0 + x, y0 + 100.0),
+            P::new(x0 + x + 100.0, y0 + 100.0),
+            P::new(x0 + x + 100.0, y0),
+            P::new(x0 + x, y0),
+        ]))
+    };
+    // A street through both compounds.
+    let street = Polyline::new(vec![
+        P::new(x0 - 50.0, y0 + 50.0),
+        P::new(x0 + 400.0, y0 + 50.0),
+    ]);
+    write_shapefile(&dir.path().join("roads.shp"), &[street], &["街"]);
+    write_shapefile(
+        &dir.path().join("neighbourhoods.shp"),
+        &[square(0.0), square(200.0)],
+        &["甲小区", "乙小区"],
+    );
+    // One gate inside 甲, one 10 m outside its north wall, one far from both.
+    let gates = [
+        P::new(x0 + 50.0, y0 + 95.0),
+        P::new(x0 + 20.0, y0 + 110.0),
+        P::new(x0 + 2_000.0, y0 + 2_000.0),
+    ];
+    write_shapefile(
+        &dir.path().join("出入口.shp"),
+        &gates,
+        &["北门", "东门", "远门"],
+    );
+    let ws = load_workspace(&Config::load(dir.path()).unwrap()).unwrap();
+    let hoods = ws.layer(Role::Neighbourhoods).unwrap();
+    let assigned = gates_by_neighbourhood(hoods, ws.layer(Role::Gates).unwrap(), GATE_REACH_M);
+    assert_eq!(
+        assigned.gates.iter().map(Vec::len).collect::<Vec<_>>(),
+        [2, 0]
+    );
+    assert_eq!(assigned.unassigned, [2]);
+    let g = WalkGraph::from_roads(ws.layer(Role::Roads).unwrap(), &GraphSpec::default()).unwrap();
+    let labels = |i: usize| {
+        let origins = neighbourhood_origins(&g, hoods.geometry(i), &assigned.gates[i], 250.0);
+        assert!(origins.iter().all(|o| o.snap.is_some()));
+        let mut l: Vec<String> = origins.into_iter().map(|o| o.origin.label).collect();
+        l.sort_unstable();
+        l
+    };
+    assert_eq!(labels(0), ["gate", "gate"]);
+    assert_eq!(labels(1), ["centroid", "entry", "entry"]);
+    // `check` says so.
+    let report = infill::check::check(&Config::load(dir.path()).unwrap(), &|_| {});
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n.starts_with("gates: 1 of 2 neighbourhoods have gates")
+                && n.contains("; 1 of 3 gates belong to no neighbourhood")),
+        "{:?}",
+        report.notes
+    );
+}
+
+#[test]
 fn feature_membership_is_by_network_time() {
     let nanjing = city("nanjing");
     let ws = load_workspace(&Config::load(&nanjing).unwrap()).unwrap();
@@ -516,7 +666,8 @@ fn feature_membership_is_by_network_time() {
     let hoods = ws.layer(Role::Neighbourhoods).unwrap();
     let mut search = Search::new(&g);
     let spec = CatchmentSpec::default();
-    let origins = infill::network::neighbourhood_origins(&g, hoods.geometry(0), spec.snap_cap_m);
+    let origins =
+        infill::network::neighbourhood_origins(&g, hoods.geometry(0), &[], spec.snap_cap_m);
     let c = catchment(&g, &mut search, origins, &spec).unwrap();
     let times = infill::network::feature_times(&g, &c, ws.layer(Role::Buildings).unwrap());
     assert_eq!(times.len(), ws.layer(Role::Buildings).unwrap().len());
@@ -534,10 +685,11 @@ fn feature_membership_is_by_network_time() {
 #[test]
 fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
     use geo::{Area, BooleanOps, Contains, Intersects, Point, Validation};
-    use infill::network::polygon::{band_polygons, PolygonSpec};
+    use infill::network::polygon::{band_polygons, PolygonBuilder, PolygonSpec};
     for dir in ["nanjing", "beijing_wudaokou", "shanghai"] {
         let g = roads_graph(&city(dir));
         let mut search = Search::new(&g);
+        let mut builder = PolygonBuilder::new();
         let mut state = 7;
         for _ in 0..6 {
             let n = (splitmix(&mut state) % g.node_count() as u64) as u32;
@@ -551,8 +703,10 @@ fn catchment_polygons_are_valid_nested_and_cover_their_reached_edges() {
             );
             let c = catchment(&g, &mut search, origins, &CatchmentSpec::default()).unwrap();
             let parts: Vec<Vec<LineString<f64>>> =
-                c.bands.iter().map(|b| b.parts.clone()).collect();
-            let polygons = band_polygons(&parts, &PolygonSpec::default());
+                (0..c.bands.len()).map(|k| c.band_parts(&g, k)).collect();
+            let polygons = c.band_polygons(&g, &mut builder, &PolygonSpec::default());
+            // Each stretch once with its first band draws what every band's full parts draw.
+            assert_eq!(polygons, band_polygons(&parts, &PolygonSpec::default()));
             assert_eq!(polygons.len(), 3);
             for (k, p) in polygons.iter().enumerate() {
                 assert!(p.is_valid(), "{dir} node {n} band {k}: invalid polygon");

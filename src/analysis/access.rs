@@ -91,15 +91,22 @@ impl Access {
     }
 }
 
-/// Every neighbourhood's origins (see [`neighbourhood_origins`]), in the order given.
+/// Every neighbourhood's origins (see [`neighbourhood_origins`]: its gates when it has any,
+/// else where the network enters or lies inside it and its centroid), in the order given.
+/// `gates[i]` are the gates of `areas[i]` (empty when there is no gates layer).
 pub fn origins_of(
     graph: &WalkGraph,
     areas: &[&Geometry<f64>],
+    gates: &[Vec<Coord<f64>>],
     snap_cap_m: f64,
 ) -> Vec<Vec<OriginSnap>> {
     areas
         .iter()
-        .map(|a| neighbourhood_origins(graph, a, snap_cap_m))
+        .enumerate()
+        .map(|(i, a)| {
+            let g = gates.get(i).map(Vec::as_slice).unwrap_or(&[]);
+            neighbourhood_origins(graph, a, g, snap_cap_m)
+        })
         .collect()
 }
 

@@ -157,7 +157,27 @@ pub fn analyze(
 
     // One search per neighbourhood reaches every target: stock, facilities, other neighbourhoods.
     let areas: Vec<&Geometry<f64>> = nl.geometries().iter().collect();
-    let origins = access::origins_of(graph, &areas, DEFAULT_SNAP_CAP_M);
+    let gates = match ws.layer(Role::Gates) {
+        Some(gl) => {
+            let g = crate::network::gates_by_neighbourhood(nl, gl, crate::network::GATE_REACH_M);
+            if !g.unassigned.is_empty() {
+                notes.push(format!(
+                    "{} gate(s) belong to no neighbourhood (no link, inside none, farther than {} m from all); not used",
+                    g.unassigned.len(),
+                    crate::network::GATE_REACH_M
+                ));
+            }
+            let without = g.gates.iter().filter(|x| x.is_empty()).count();
+            if without > 0 {
+                notes.push(format!(
+                    "{without} neighbourhood(s) have no gate: they start where the walk network enters or lies inside them"
+                ));
+            }
+            g.gates
+        }
+        None => Vec::new(),
+    };
+    let origins = access::origins_of(graph, &areas, &gates, DEFAULT_SNAP_CAP_M);
     for (n, o) in inventory.iter().zip(&origins) {
         let missed = o.iter().filter(|o| o.snap.is_none()).count();
         if o.iter().all(|o| o.snap.is_none()) {

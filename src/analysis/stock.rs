@@ -231,7 +231,7 @@ pub fn building_stock(
             let k = match matched.and_then(|bi| by_building.get(&bi).copied()) {
                 Some(k) => k,
                 None => {
-                    let mut r = match (matched, buildings) {
+                    let r = match (matched, buildings) {
                         (Some(bi), Some(b)) => {
                             let owner = owner.or(b.owner_type(bi));
                             let r = building_resource(b, bi, building_kind(owner, kind), owner);
@@ -240,7 +240,6 @@ pub fn building_stock(
                         }
                         _ => idle_resource(l, j, building_kind(owner, kind)),
                     };
-                    r.reasons.clear();
                     out.push(r);
                     out.len() - 1
                 }
@@ -552,8 +551,7 @@ pub fn land_stock(
                 near: Vec::new(),
                 geometry: g,
             });
-            if open < a.metrics.area_m2 {
-                let r = out.last_mut().expect("just pushed");
+            if let Some(r) = out.last_mut().filter(|_| open < a.metrics.area_m2) {
                 r.reasons.push(Reason {
                     rule: "open_land".into(),
                     value: Some(open),

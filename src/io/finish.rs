@@ -334,6 +334,8 @@ fn validate(role: Role, geometries: &[Geometry<f64>]) -> (Vec<usize>, Vec<Proble
                 | Geometry::MultiPolygon(_),
             ) => true,
             (Role::Facilities, _) => false,
+            (Role::Gates, Geometry::Point(_) | Geometry::MultiPoint(_)) => true,
+            (Role::Gates, _) => false,
             (Role::Idle, Geometry::Point(_) | Geometry::MultiPoint(_)) => true,
             (_, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => true,
             _ => false,
@@ -390,6 +392,7 @@ fn validate(role: Role, geometries: &[Geometry<f64>]) -> (Vec<usize>, Vec<Proble
                         Role::Roads => "lines",
                         Role::Facilities => "points or areas",
                         Role::Idle => "areas or points",
+                        Role::Gates => "points",
                         _ => "areas",
                     }
                 ),

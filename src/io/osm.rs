@@ -462,7 +462,7 @@ fn fields_of(role: Role) -> &'static [(&'static str, FieldKind)] {
             ("AMENITY", Text),
             ("LEISURE", Text),
         ],
-        Role::Neighbourhoods => &[("OSMID", Text), ("NAME", Text)],
+        Role::Neighbourhoods | Role::Gates => &[("OSMID", Text), ("NAME", Text)],
         Role::Idle => &[
             ("OSMID", Text),
             ("NAME", Text),
@@ -954,7 +954,7 @@ mod tests {
         read_osm(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
-    fn counts(ex: &OsmExtract) -> [usize; 6] {
+    fn counts(ex: &OsmExtract) -> [usize; 7] {
         Role::ALL.map(|r| ex.stats.count(r))
     }
 
@@ -984,11 +984,11 @@ mod tests {
     // least two consecutive nodes in the file; areas: libosmium areas from closed ways and
     // multipolygon relations, filtered by the same tags; facilities: nodes + areas − nodes inside
     // an area of the same type, by shapely point-in-polygon). Every count, the merged-node counts
-    // and the set of building ids agreed exactly on all five extracts. Order: roads, parcels, buildings, neighbourhoods, idle, facilities.
-    const NANJING: [usize; 6] = [384, 170, 1271, 11, 0, 34];
-    const BEIJING: [usize; 6] = [640, 75, 520, 6, 2, 40];
-    const SHANGHAI: [usize; 6] = [193, 25, 107, 1, 0, 6];
-    const HELSINKI: [usize; 6] = [2363, 248, 446, 13, 3, 68];
+    // and the set of building ids agreed exactly on all five extracts. Order: roads, parcels, buildings, neighbourhoods, idle, facilities, gates (none from OSM).
+    const NANJING: [usize; 7] = [384, 170, 1271, 11, 0, 34, 0];
+    const BEIJING: [usize; 7] = [640, 75, 520, 6, 2, 40, 0];
+    const SHANGHAI: [usize; 7] = [193, 25, 107, 1, 0, 6, 0];
+    const HELSINKI: [usize; 7] = [2363, 248, 446, 13, 3, 68, 0];
 
     #[test]
     fn nanjing_extract_loads_into_every_role_with_cross_checked_counts() {
@@ -1084,6 +1084,9 @@ mod tests {
             (Role::Roads, "NAME", Semantic::Name),
             (Role::Roads, "HIGHWAY", Semantic::RoadClass),
             (Role::Roads, "BXKT", Semantic::Walkable),
+            (Role::Roads, "BRIDGE", Semantic::Bridge),
+            (Role::Roads, "TUNNEL", Semantic::Tunnel),
+            (Role::Roads, "LAYER", Semantic::RoadLevel),
             (Role::Buildings, "CS", Semantic::Floors),
             (Role::Buildings, "JZND", Semantic::BuildYear),
             (Role::Buildings, "YT", Semantic::BuildingUse),

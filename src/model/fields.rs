@@ -62,10 +62,18 @@ pub enum Semantic {
     RoadClass,
     /// Walkable (步行可通).
     Walkable,
+    /// Vertical level of a road (层级; OSM `layer`): line ends are joined only on one level.
+    RoadLevel,
+    /// Bridge (是否桥梁; OSM `bridge`): any value but no/否/0/false; level 1 when no level is given.
+    Bridge,
+    /// Tunnel (是否隧道; OSM `tunnel`): any value but no/否/0/false; level −1 when no level is given.
+    Tunnel,
     /// Idle resource kind (资源类型): idle land, idle building, owner-shared space.
     IdleKind,
     /// Years idle (闲置年限).
     IdleYears,
+    /// The neighbourhood a gate belongs to, by its id or name (所属小区).
+    Neighbourhood,
 }
 
 /// How a semantic field is read.
@@ -84,7 +92,7 @@ pub enum ValueType {
 
 impl Semantic {
     /// Every semantic field.
-    pub const ALL: [Semantic; 26] = [
+    pub const ALL: [Semantic; 30] = [
         Semantic::Id,
         Semantic::Name,
         Semantic::Floors,
@@ -109,8 +117,12 @@ impl Semantic {
         Semantic::CapacityUnit,
         Semantic::RoadClass,
         Semantic::Walkable,
+        Semantic::RoadLevel,
+        Semantic::Bridge,
+        Semantic::Tunnel,
         Semantic::IdleKind,
         Semantic::IdleYears,
+        Semantic::Neighbourhood,
     ];
 
     /// The key used in `infill.toml` (`[layers.buildings.fields] floors = "CS"`).
@@ -140,8 +152,12 @@ impl Semantic {
             Semantic::CapacityUnit => "capacity_unit",
             Semantic::RoadClass => "road_class",
             Semantic::Walkable => "walkable",
+            Semantic::RoadLevel => "road_level",
+            Semantic::Bridge => "bridge",
+            Semantic::Tunnel => "tunnel",
             Semantic::IdleKind => "idle_kind",
             Semantic::IdleYears => "idle_years",
+            Semantic::Neighbourhood => "neighbourhood",
         }
     }
 
@@ -154,11 +170,10 @@ impl Semantic {
     pub fn value_type(self) -> ValueType {
         use Semantic::*;
         match self {
-            Id | Name | LandUse | LandUseName | OwnerName | Street | CapacityUnit | RoadClass => {
-                ValueType::Text
-            }
+            Id | Name | LandUse | LandUseName | OwnerName | Street | CapacityUnit | RoadClass
+            | Bridge | Tunnel | Neighbourhood => ValueType::Text,
             Floors | BuildYear | VacantArea | FloorArea | FootprintArea | Area | FarRecorded
-            | Households | Capacity | IdleYears => ValueType::Number,
+            | Households | Capacity | IdleYears | RoadLevel => ValueType::Number,
             Vacant | IsOld | Walkable => ValueType::Flag,
             LandOwnership | OwnerType | BuildingUse | FacilityType | IdleKind => {
                 ValueType::Category
@@ -196,8 +211,12 @@ impl Semantic {
             Semantic::CapacityUnit => &["GMDW", "UNIT"],
             Semantic::RoadClass => &["DLDJ", "DJ", "HIGHWAY", "CLASS"],
             Semantic::Walkable => &["BXKT", "SFBX", "WALKABLE"],
+            Semantic::RoadLevel => &["LAYER", "CJ", "DLCJ", "ROAD_LEVEL"],
+            Semantic::Bridge => &["BRIDGE", "SFQL"],
+            Semantic::Tunnel => &["TUNNEL", "SFSD"],
             Semantic::IdleKind => &["ZYLX", "IDLE_KIND"],
             Semantic::IdleYears => &["XZNX", "IDLE_YEARS"],
+            Semantic::Neighbourhood => &["SSXQ", "XQID", "XQBM", "XQMC", "NEIGHBOURHOOD"],
         }
     }
 }
@@ -212,6 +231,9 @@ pub fn role_fields(role: Role) -> &'static [(Semantic, Need)] {
             (Name, Optional),
             (RoadClass, Expected),
             (Walkable, Optional),
+            (RoadLevel, Optional),
+            (Bridge, Optional),
+            (Tunnel, Optional),
         ],
         Role::Parcels => &[
             (Id, Expected),
@@ -261,6 +283,7 @@ pub fn role_fields(role: Role) -> &'static [(Semantic, Need)] {
             (Capacity, Optional),
             (CapacityUnit, Optional),
         ],
+        Role::Gates => &[(Id, Optional), (Name, Optional), (Neighbourhood, Optional)],
     }
 }
 

@@ -37,17 +37,20 @@ pub enum Role {
     Idle,
     /// Existing service facilities (现状设施).
     Facilities,
+    /// Neighbourhood gates (小区出入口): where a compound's residents step onto the street.
+    Gates,
 }
 
 impl Role {
     /// Every role, in the order reports list them.
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Roads,
         Role::Parcels,
         Role::Buildings,
         Role::Neighbourhoods,
         Role::Idle,
         Role::Facilities,
+        Role::Gates,
     ];
 
     /// The role's name as used in config keys and reports.
@@ -59,6 +62,7 @@ impl Role {
             Role::Neighbourhoods => "neighbourhoods",
             Role::Idle => "idle",
             Role::Facilities => "facilities",
+            Role::Gates => "gates",
         }
     }
 
@@ -91,6 +95,7 @@ impl Role {
             ],
             Role::Idle => &["idle", "闲置", "闲置资源", "存量资源"],
             Role::Facilities => &["facilities", "facility", "设施", "现状设施"],
+            Role::Gates => &["gates", "gate", "出入口", "小区出入口", "大门"],
         }
     }
 }

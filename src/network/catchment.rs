@@ -6,13 +6,14 @@
 //! walks 1.0 m/s (900 m in 15 minutes, mid-range of the standard), the `elderly` profile 0.8 m/s
 //! (720 m in 15 minutes).
 
-use geo::{Contains, Coord, Geometry, InteriorPoint, Line, LineString, Point};
+use geo::{Contains, Coord, Geometry, InteriorPoint, Line, LineString, MultiPolygon, Point};
 use thiserror::Error;
 
 use super::graph::WalkGraph;
+use super::polygon::{BandLines, PolygonBuilder, PolygonSpec};
 use super::search::Search;
 use super::snap::{snap_on_segment, snap_point, Snap, DEFAULT_SNAP_CAP_M};
-use crate::model::Layer;
+use crate::model::{Layer, Semantic};
 
 /// Default walking speed, m/s (GB 50180-2018: 15 min ≈ 800–1000 m; 1.0 m/s gives 900 m).
 pub const DEFAULT_SPEED_M_PER_S: f64 = 1.0;
@@ -142,8 +143,6 @@ pub struct Band {
     pub reached_length_m: f64,
     /// Number of graph nodes reached within the limit.
     pub reached_nodes: usize,
-    /// The reached line parts (working CRS), one per reached stretch of an edge.
-    pub parts: Vec<LineString<f64>>,
 }
 
 /// An edge reached by the outermost band; its reached fractions per band are
@@ -166,6 +165,12 @@ pub struct Catchment {
     /// Reached fraction (0..=1) of each reached edge per band: `bands.len()` values per entry of
     /// `reached_edges`, in the same order (one flat array: no allocation per edge).
     fractions: Vec<f64>,
+    /// Where each (reached edge, band)'s stretches end in `stretches`, in the order of
+    /// `fractions`, after a leading 0.
+    stretch_end: Vec<u32>,
+    /// Reached stretches of the reached edges as (from, to) metres from the edge's source:
+    /// sorted, disjoint, each of positive length.
+    stretches: Vec<(f64, f64)>,
     /// Every origin and its snap, unsnappable ones included.
     pub snaps: Vec<OriginSnap>,
     /// Reached nodes with their cost (effective metres), sorted by node.
@@ -179,6 +184,68 @@ impl Catchment {
     pub fn fractions(&self, i: usize) -> &[f64] {
         let nb = self.bands.len();
         &self.fractions[i * nb..(i + 1) * nb]
+    }
+
+    /// Reached stretches of the `i`-th reached edge in band `k`, as (from, to) plan distances in
+    /// metres from the edge's source: sorted, disjoint, each of positive length.
+    pub fn stretches(&self, i: usize, k: usize) -> &[(f64, f64)] {
+        let at = i * self.bands.len() + k;
+        &self.stretches[self.stretch_end[at] as usize..self.stretch_end[at + 1] as usize]
+    }
+
+    /// The reached line parts of band `k` (working CRS), one per reached stretch of an edge.
+    /// Built on demand: the search itself draws nothing.
+    pub fn band_parts(&self, graph: &WalkGraph, k: usize) -> Vec<LineString<f64>> {
+        (0..self.reached_edges.len())
+            .flat_map(|i| {
+                let e = self.reached_edges[i].edge;
+                self.stretches(i, k)
+                    .iter()
+                    .map(move |&(a, z)| graph.edge_part(e, a, z))
+            })
+            .collect()
+    }
+
+    /// Writes every reached stretch into `out` once, with the first band that reaches it: band
+    /// `k` gets what it reaches beyond band `k − 1` (bands are nested, so band `k`'s lines are
+    /// those of bands ≤ `k`). The input of [`PolygonBuilder::lines_polygons`].
+    pub fn band_lines(&self, graph: &WalkGraph, out: &mut BandLines) {
+        let nb = self.bands.len();
+        out.clear(nb);
+        for k in 0..nb {
+            for (i, r) in self.reached_edges.iter().enumerate() {
+                let before: &[(f64, f64)] = if k > 0 { self.stretches(i, k - 1) } else { &[] };
+                let mut before = before.iter().peekable();
+                for &(a, z) in self.stretches(i, k) {
+                    // The stretches of band k − 1 lie within those of band k: emit the gaps.
+                    let mut at = a;
+                    while let Some(&&(pa, pz)) = before.peek() {
+                        if pa >= z {
+                            break;
+                        }
+                        if pa > at {
+                            out.push_line(k, graph.edge_part_coords(r.edge, at, pa));
+                        }
+                        at = at.max(pz);
+                        before.next();
+                    }
+                    if z > at {
+                        out.push_line(k, graph.edge_part_coords(r.edge, at, z));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One polygon per band (see [`super::polygon`]): the reached stretches buffered by
+    /// `spec.width_m` on one grid, nested exactly. `builder` keeps its buffers between calls.
+    pub fn band_polygons(
+        &self,
+        graph: &WalkGraph,
+        builder: &mut PolygonBuilder,
+        spec: &PolygonSpec,
+    ) -> Vec<MultiPolygon<f64>> {
+        builder.polygons_with(spec, |lines| self.band_lines(graph, lines))
     }
 
     /// Network walking time in seconds from the catchment's origins to a snapped position
@@ -264,7 +331,6 @@ pub fn catchment(
             minutes: m,
             reached_length_m: 0.0,
             reached_nodes: 0,
-            parts: Vec::new(),
         })
         .collect();
     for &(_, c) in &node_costs {
@@ -276,6 +342,8 @@ pub fn catchment(
     }
     let mut reached_edges = Vec::new();
     let mut fractions: Vec<f64> = Vec::new();
+    let mut stretch_end: Vec<u32> = vec![0];
+    let mut stretches: Vec<(f64, f64)> = Vec::new();
     let mut intervals: Vec<(f64, f64)> = Vec::new();
     let mut merged: Vec<(f64, f64)> = Vec::new();
     for e in edges {
@@ -284,7 +352,7 @@ pub fn catchment(
         let (cs, ct) = (search.cost(edge.source), search.cost(edge.target));
         let from = seeds.partition_point(|s| s.0 < e);
         let on_edge = &seeds[from..from + seeds[from..].iter().take_while(|s| s.0 == e).count()];
-        let start = fractions.len();
+        let (start, stretches_start) = (fractions.len(), stretches.len());
         for (k, band) in bands.iter_mut().enumerate() {
             let b = spec.bound(k);
             intervals.clear();
@@ -310,16 +378,19 @@ pub fn catchment(
             for &(a, z) in &merged {
                 reached += z - a;
                 if z > a {
-                    band.parts.push(graph.edge_part(e, a, z));
+                    stretches.push((a, z));
                 }
             }
             band.reached_length_m += reached;
             fractions.push(if len > 0.0 { reached / len } else { 0.0 });
+            stretch_end.push(stretches.len() as u32);
         }
         if fractions.last().is_some_and(|f| *f > 0.0) {
             reached_edges.push(ReachedEdge { edge: e });
         } else {
             fractions.truncate(start);
+            stretches.truncate(stretches_start);
+            stretch_end.truncate(start + 1);
         }
     }
     Ok(Catchment {
@@ -327,6 +398,8 @@ pub fn catchment(
         bands,
         reached_edges,
         fractions,
+        stretch_end,
+        stretches,
         snaps: origins,
         node_costs,
         seeds,
@@ -344,18 +417,115 @@ pub fn snap_origins(graph: &WalkGraph, origins: Vec<Origin>, cap_m: f64) -> Vec<
         .collect()
 }
 
-/// A neighbourhood's origins: every place where the walk network crosses its boundary
-/// (`entry`), every network node inside it (`inside`), and its centroid snapped within `cap_m`
-/// (`centroid`, unsnapped when too far). Entries and inside nodes start at cost 0.
-///
-/// A gates layer (the compound's real gates) would replace the entries; the data model has no
-/// gates role yet.
+/// How far (metres) outside every neighbourhood a gate without a link may lie and still belong
+/// to the nearest one: a gate drawn on the kerb or the wall line rather than inside.
+pub const GATE_REACH_M: f64 = 30.0;
+
+/// Gates (points of the gates layer) sorted by neighbourhood, see [`gates_by_neighbourhood`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NeighbourhoodGates {
+    /// Per neighbourhood (record order of the neighbourhoods layer), its gates' positions.
+    pub gates: Vec<Vec<Coord<f64>>>,
+    /// Gates (0-based records of the gates layer) that belong to no neighbourhood: no link that
+    /// names one, inside none, and farther than the reach from all.
+    pub unassigned: Vec<usize>,
+}
+
+/// Which neighbourhood each gate belongs to: the one its link field
+/// ([`Semantic::Neighbourhood`]: `SSXQ`, `XQID`, …) names by id or name; else the one whose
+/// polygon contains it; else the nearest within `reach_m` (default [`GATE_REACH_M`]).
+pub fn gates_by_neighbourhood(
+    neighbourhoods: &Layer,
+    gates: &Layer,
+    reach_m: f64,
+) -> NeighbourhoodGates {
+    use geo::{BoundingRect, Distance, Euclidean};
+    let n = neighbourhoods.len();
+    let mut out = NeighbourhoodGates {
+        gates: vec![Vec::new(); n],
+        unassigned: Vec::new(),
+    };
+    let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Ids first, so that an id wins over another neighbourhood's equal name.
+    for semantic in [Semantic::Name, Semantic::Id] {
+        for j in 0..n {
+            if let Some(k) = neighbourhoods.text(j, semantic).filter(|k| !k.is_empty()) {
+                by_key.insert(k, j);
+            }
+        }
+    }
+    let boxes: Vec<_> = neighbourhoods
+        .geometries()
+        .iter()
+        .map(|g| g.bounding_rect())
+        .collect();
+    for i in 0..gates.len() {
+        let point = match gates.geometry(i) {
+            Geometry::Point(p) => *p,
+            Geometry::MultiPoint(mp) if !mp.0.is_empty() => mp.0[0],
+            _ => {
+                out.unassigned.push(i);
+                continue;
+            }
+        };
+        let linked = gates
+            .text(i, Semantic::Neighbourhood)
+            .and_then(|k| by_key.get(k).copied());
+        let inside = || {
+            (0..n).find(|&j| {
+                boxes[j].is_some_and(|b| {
+                    b.min().x <= point.x()
+                        && point.x() <= b.max().x
+                        && b.min().y <= point.y()
+                        && point.y() <= b.max().y
+                }) && neighbourhoods.geometry(j).contains(&point)
+            })
+        };
+        let nearest = || {
+            (0..n)
+                .filter(|&j| {
+                    boxes[j].is_some_and(|b| {
+                        b.min().x - reach_m <= point.x()
+                            && point.x() <= b.max().x + reach_m
+                            && b.min().y - reach_m <= point.y()
+                            && point.y() <= b.max().y + reach_m
+                    })
+                })
+                .map(|j| (Euclidean.distance(neighbourhoods.geometry(j), &point), j))
+                .filter(|(d, _)| *d <= reach_m)
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, j)| j)
+        };
+        match linked.or_else(inside).or_else(nearest) {
+            Some(j) => out.gates[j].push(point.0),
+            None => out.unassigned.push(i),
+        }
+    }
+    out
+}
+
+/// A neighbourhood's origins. With gates (its entries from a gates layer, see
+/// [`gates_by_neighbourhood`]) those are its origins, each snapped within `cap_m` (`gate`).
+/// Without, every place where the walk network crosses its boundary (`entry`), every network
+/// node inside it (`inside`), and its centroid snapped within `cap_m` (`centroid`, unsnapped
+/// when too far). Entries and inside nodes start at cost 0.
 pub fn neighbourhood_origins(
     graph: &WalkGraph,
     area: &Geometry<f64>,
+    gates: &[Coord<f64>],
     cap_m: f64,
 ) -> Vec<OriginSnap> {
     use geo::BoundingRect;
+    if !gates.is_empty() {
+        let gates = gates
+            .iter()
+            .map(|&point| Origin {
+                label: "gate".into(),
+                point,
+            })
+            .collect();
+        return snap_origins(graph, gates, cap_m);
+    }
     let mut out = Vec::new();
     let Some(rect) = area.bounding_rect() else {
         return out;

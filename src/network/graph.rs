@@ -7,7 +7,10 @@
 //!   of a line. OSM ways share their junction nodes the same way.
 //! - A line endpoint within [`GraphSpec::join_tolerance_m`] (default 0.5 m) of another line that
 //!   does not contain it is joined to that line: the other line gets a vertex at the nearest point
-//!   and the endpoint is extended to it by the short gap.
+//!   and the endpoint is extended to it by the short gap — only when both lines are on the same
+//!   level ([`road_level`]), so the end of a bridge or tunnel does not join a road above or below
+//!   it. A shared vertex is a junction whatever the levels (OSM shares a node where a bridge
+//!   really meets the street).
 //! - Lines that cross without a shared vertex are NOT connected (bridges, tunnels, a street over a
 //!   railway cutting).
 //! - Roads that are not walkable ([`Layer::walkable`]: BXKT=否; the OSM reader folds `foot`,
@@ -191,11 +194,41 @@ pub(crate) fn project(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> (Coord<f64
     (a + d * t, t)
 }
 
-/// A line to be put in the graph: its vertices and its cost factor.
+/// A line to be put in the graph: its vertices, cost factor and level.
 struct InputLine {
     coords: Vec<Coord<f64>>,
     factor: f64,
     feature: u32,
+    level: i32,
+}
+
+/// The vertical level of road `i` (0 = ground), OSM's convention: the level field
+/// ([`Semantic::RoadLevel`], OSM `layer`; bureau `LAYER`, `CJ`, …) rounded when it holds a
+/// number, else 1 for a bridge and −1 for a tunnel ([`Semantic::Bridge`], [`Semantic::Tunnel`]:
+/// any value but no/否/0/false), else 0.
+pub fn road_level(roads: &Layer, i: usize) -> i32 {
+    level_from(
+        roads.number(i, Semantic::RoadLevel),
+        roads.text(i, Semantic::Bridge),
+        roads.text(i, Semantic::Tunnel),
+    )
+}
+
+fn level_from(level: Option<f64>, bridge: Option<&str>, tunnel: Option<&str>) -> i32 {
+    let yes = |v: Option<&str>| {
+        v.is_some_and(|v| {
+            !matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "" | "no" | "n" | "否" | "0" | "false" | "f"
+            )
+        })
+    };
+    match level {
+        Some(l) if l.is_finite() => l.round().clamp(-100.0, 100.0) as i32,
+        _ if yes(bridge) => 1,
+        _ if yes(tunnel) => -1,
+        _ => 0,
+    }
 }
 
 impl WalkGraph {
@@ -221,11 +254,13 @@ impl WalkGraph {
             } else {
                 1.0
             };
+            let level = road_level(roads, i);
             let mut push = |ls: &LineString<f64>| {
                 lines.push(InputLine {
                     coords: ls.0.clone(),
                     factor,
                     feature: i as u32,
+                    level,
                 })
             };
             match roads.geometry(i) {
@@ -243,13 +278,24 @@ impl WalkGraph {
         lines: &[LineString<f64>],
         spec: &GraphSpec,
     ) -> Result<WalkGraph, GraphError> {
+        let lines: Vec<_> = lines.iter().map(|l| (l.clone(), 0)).collect();
+        WalkGraph::from_lines_on_levels(&lines, spec)
+    }
+
+    /// Like [`from_lines`](Self::from_lines), each line with its level (see [`road_level`]): line
+    /// ends are joined to lines on their own level only.
+    pub fn from_lines_on_levels(
+        lines: &[(LineString<f64>, i32)],
+        spec: &GraphSpec,
+    ) -> Result<WalkGraph, GraphError> {
         let lines = lines
             .iter()
             .enumerate()
-            .map(|(i, l)| InputLine {
+            .map(|(i, (l, level))| InputLine {
                 coords: l.0.clone(),
                 factor: 1.0,
                 feature: i as u32,
+                level: *level,
             })
             .collect();
         WalkGraph::from_lines_with_factors(lines, spec)
@@ -473,18 +519,37 @@ impl WalkGraph {
 
     /// The part of edge `e` between plan distances `from_m` and `to_m` from its source.
     pub fn edge_part(&self, e: u32, from_m: f64, to_m: f64) -> LineString<f64> {
+        // Exact size: one allocation.
+        let coords = self.edge_part_coords(e, from_m, to_m);
+        let mut out = Vec::with_capacity(coords.size_hint().0);
+        out.extend(coords);
+        LineString(out)
+    }
+
+    /// The vertices of [`edge_part`](Self::edge_part), without allocating: the point at `from_m`,
+    /// the edge's vertices strictly between, the point at `to_m`.
+    pub fn edge_part_coords(
+        &self,
+        e: u32,
+        from_m: f64,
+        to_m: f64,
+    ) -> impl ExactSizeIterator<Item = Coord<f64>> + '_ {
         let c = self.edge_coords(e);
         let a = self.edge_along(e);
-        // `along` is non-decreasing: the inner vertices are one contiguous run, and the line is
-        // allocated once at its final size.
+        // `along` is non-decreasing: the inner vertices are one contiguous run.
         let first = a.partition_point(|&x| x <= from_m);
         let last = first + a[first..].partition_point(|&x| x < to_m);
-        let inner = &c[first..last];
-        let mut out = Vec::with_capacity(inner.len() + 2);
-        out.push(self.point_along(e, from_m));
-        out.extend_from_slice(inner);
-        out.push(self.point_along(e, to_m));
-        LineString(out)
+        let ends = [self.point_along(e, from_m), self.point_along(e, to_m)];
+        let n = last - first + 2;
+        (0..n).map(move |k| {
+            if k == 0 {
+                ends[0]
+            } else if k == n - 1 {
+                ends[1]
+            } else {
+                c[first + k - 1]
+            }
+        })
     }
 
     /// Connected components as (node count, total edge length m, a node of it), largest first.
@@ -578,8 +643,8 @@ pub struct Component {
     pub node: u32,
 }
 
-/// Join line endpoints lying within `tol` of another line: give that line a vertex at the
-/// nearest point and extend the endpoint to it.
+/// Join line endpoints lying within `tol` of another line on the same level: give that line a
+/// vertex at the nearest point and extend the endpoint to it.
 fn join_near_endpoints(lines: &mut [InputLine], tol: f64) {
     let mut segs: Vec<Segment> = Vec::new();
     for (li, l) in lines.iter().enumerate() {
@@ -609,10 +674,10 @@ fn join_near_endpoints(lines: &mut [InputLine], tol: f64) {
             let mut best: Option<(f64, u32, u32, f64, Coord<f64>)> = None;
             for s in tree.locate_within_distance([p.x, p.y], tol * tol) {
                 let (oi, k) = s.data;
-                if oi as usize == li {
+                let ol = &lines[oi as usize];
+                if oi as usize == li || ol.level != l.level {
                     continue;
                 }
-                let ol = &lines[oi as usize];
                 let (a, b) = (ol.coords[k as usize], ol.coords[k as usize + 1]);
                 let (q, t) = project(p, a, b);
                 let d = dist(p, q);

@@ -13,9 +13,10 @@ pub mod search;
 pub mod snap;
 
 pub use catchment::{
-    catchment, feature_times, neighbourhood_origins, snap_origins, Band, Catchment, CatchmentError,
-    CatchmentSpec, Origin, OriginSnap, Profile, ReachedEdge,
+    catchment, feature_times, gates_by_neighbourhood, neighbourhood_origins, snap_origins, Band,
+    Catchment, CatchmentError, CatchmentSpec, NeighbourhoodGates, Origin, OriginSnap, Profile,
+    ReachedEdge, GATE_REACH_M,
 };
-pub use graph::{Component, Edge, GraphError, GraphSpec, WalkGraph};
+pub use graph::{road_level, Component, Edge, GraphError, GraphSpec, WalkGraph};
 pub use search::Search;
 pub use snap::{snap_node, snap_point, Snap, DEFAULT_SNAP_CAP_M};

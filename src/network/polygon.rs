@@ -149,6 +149,96 @@ pub fn band_polygons(bands: &[Vec<LineString<f64>>], spec: &PolygonSpec) -> Vec<
     PolygonBuilder::new().band_polygons(bands, spec)
 }
 
+/// Lines by band in one flat, reusable buffer: the input of [`PolygonBuilder::lines_polygons`].
+///
+/// A line of band `k` counts for band `k` and every later band (bands are nested), so each line
+/// need only be given once, with the first band that reaches it; a catchment gives its reached
+/// edge parts this way ([`Catchment::band_lines`](super::Catchment::band_lines)) and allocates
+/// nothing per part. Lines given again in a later band are harmless, only slower.
+///
+/// ```
+/// use geo::Coord;
+/// use infill::network::polygon::{BandLines, PolygonBuilder, PolygonSpec};
+///
+/// let mut lines = BandLines::new();
+/// lines.clear(2);
+/// lines.push_line(0, [Coord { x: 0.0, y: 0.0 }, Coord { x: 100.0, y: 0.0 }]);
+/// lines.push_line(1, [Coord { x: 100.0, y: 0.0 }, Coord { x: 300.0, y: 0.0 }]);
+/// let polygons = PolygonBuilder::new().lines_polygons(&lines, &PolygonSpec::default());
+/// assert_eq!(polygons.len(), 2);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BandLines {
+    bands: usize,
+    coords: Vec<Coord<f64>>,
+    /// Per line: its band and the end of its vertices in `coords` (it starts where the previous
+    /// line ends).
+    lines: Vec<(u32, u32)>,
+}
+
+impl BandLines {
+    /// An empty buffer with no band.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Empties the buffer (keeping its memory) for `bands` bands.
+    pub fn clear(&mut self, bands: usize) {
+        self.bands = bands;
+        self.coords.clear();
+        self.lines.clear();
+    }
+
+    /// The bands' lines as nested vectors, each line in its own band only.
+    pub fn from_bands(bands: &[Vec<LineString<f64>>]) -> Self {
+        let mut out = Self::new();
+        out.fill_from_bands(bands);
+        out
+    }
+
+    fn fill_from_bands(&mut self, bands: &[Vec<LineString<f64>>]) {
+        self.clear(bands.len());
+        for (k, band) in bands.iter().enumerate() {
+            for line in band {
+                self.push_line(k, line.0.iter().copied());
+            }
+        }
+    }
+
+    /// Adds a line (its vertices in order) to band `band`; the band count grows to include it.
+    pub fn push_line(&mut self, band: usize, coords: impl IntoIterator<Item = Coord<f64>>) {
+        self.bands = self.bands.max(band + 1);
+        self.coords.extend(coords);
+        self.lines
+            .push((band_level(band), self.coords.len() as u32));
+    }
+
+    /// Number of bands (one polygon each).
+    pub fn band_count(&self) -> usize {
+        self.bands
+    }
+
+    /// Number of lines.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether there is no line.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Every line as (band, vertices), in the order given.
+    pub fn lines(&self) -> impl Iterator<Item = (usize, &[Coord<f64>])> + '_ {
+        let mut start = 0usize;
+        self.lines.iter().map(move |&(band, end)| {
+            let line = &self.coords[start..end as usize];
+            start = end as usize;
+            (band as usize, line)
+        })
+    }
+}
+
 /// Reusable buffers for [`band_polygons`]: keep one per worker to avoid reallocating the grid and
 /// ring buffers for every catchment.
 #[derive(Debug, Default)]
@@ -165,8 +255,12 @@ pub struct PolygonBuilder {
     tile_start: Vec<u32>,
     /// Segment indices per tile, each tile's in non-decreasing level.
     tile_items: Vec<u32>,
+    /// Per segment, the tiles it may reach (inclusive tile ranges), computed once per call.
+    tile_ranges: Vec<Option<[u32; 4]>>,
     /// How cells are filled; [`Filling::Auto`] except in tests that compare the two ways.
     filling: Filling,
+    /// The input of [`Self::band_polygons`] and [`Self::polygons_with`], flattened.
+    input: BandLines,
     candidates: Vec<Candidate>,
     ring_points: Vec<[i64; 2]>,
     rings: Vec<Ring>,
@@ -303,8 +397,12 @@ impl PolygonBuilder {
         bands: &[Vec<LineString<f64>>],
         spec: &PolygonSpec,
     ) -> Vec<MultiPolygon<f64>> {
-        let plan = lenient_plan(bands, spec);
-        self.draw(bands, plan)
+        let mut input = std::mem::take(&mut self.input);
+        input.fill_from_bands(bands);
+        // Nested band vectors repeat a fully reached line in every band: keep it once.
+        let out = self.draw(&input, lenient_plan(&input, spec), true);
+        self.input = input;
+        out
     }
 
     /// Like [`band_polygons`](Self::band_polygons), but an invalid spec, a non-finite coordinate or
@@ -314,22 +412,52 @@ impl PolygonBuilder {
         bands: &[Vec<LineString<f64>>],
         spec: &PolygonSpec,
     ) -> Result<Vec<MultiPolygon<f64>>, PolygonError> {
-        let plan = strict_plan(bands, spec)?;
-        Ok(self.draw(bands, plan))
+        let mut input = std::mem::take(&mut self.input);
+        input.fill_from_bands(bands);
+        let out = strict_plan(&input, spec).map(|plan| self.draw(&input, plan, true));
+        self.input = input;
+        out
+    }
+
+    /// Band polygons of lines given once each with their first band (see [`BandLines`]), with
+    /// the lenient handling of [`band_polygons`]. One polygon per band of `lines`.
+    pub fn lines_polygons(
+        &mut self,
+        lines: &BandLines,
+        spec: &PolygonSpec,
+    ) -> Vec<MultiPolygon<f64>> {
+        self.draw(lines, lenient_plan(lines, spec), false)
+    }
+
+    /// [`lines_polygons`](Self::lines_polygons) of the lines that `fill` writes into this builder's
+    /// own [`BandLines`] buffer (cleared first), so that no buffer is allocated per call.
+    pub fn polygons_with(
+        &mut self,
+        spec: &PolygonSpec,
+        fill: impl FnOnce(&mut BandLines),
+    ) -> Vec<MultiPolygon<f64>> {
+        let mut input = std::mem::take(&mut self.input);
+        input.clear(0);
+        fill(&mut input);
+        let out = self.lines_polygons(&input, spec);
+        self.input = input;
+        out
     }
 
     fn draw(
         &mut self,
-        bands: &[Vec<LineString<f64>>],
+        lines: &BandLines,
         plan: Option<Plan>,
+        dedup: bool,
     ) -> Vec<MultiPolygon<f64>> {
+        let bands = lines.band_count();
         let Some(plan) = plan else {
-            return vec![MultiPolygon::new(Vec::new()); bands.len()];
+            return vec![MultiPolygon::new(Vec::new()); bands];
         };
         self.grid.reset(&plan);
-        self.fill_bands(bands, &plan);
+        self.fill_bands(lines, &plan, dedup);
         self.collect_candidates();
-        (0..bands.len())
+        (0..bands)
             .map(|k| {
                 let level = band_level(k);
                 self.trace_band(level);
@@ -339,8 +467,8 @@ impl PolygonBuilder {
     }
 
     /// Fills every cell with the first band whose lines reach it, by stamping or by tiles.
-    fn fill_bands(&mut self, bands: &[Vec<LineString<f64>>], plan: &Plan) {
-        self.collect_segments(bands);
+    fn fill_bands(&mut self, lines: &BandLines, plan: &Plan, dedup: bool) {
+        self.collect_segments(lines, dedup);
         let filling = match self.filling {
             Filling::Auto => self.cheaper_filling(plan.width),
             forced => forced,
@@ -354,33 +482,41 @@ impl PolygonBuilder {
         }
     }
 
-    /// The distinct segments in band order; a line of one usable vertex is a point segment.
-    fn collect_segments(&mut self, bands: &[Vec<LineString<f64>>]) {
+    /// The segments by non-decreasing band (distinct ones only with `dedup`); a line of one usable
+    /// vertex is a point segment.
+    fn collect_segments(&mut self, lines: &BandLines, dedup: bool) {
         self.stamped.clear();
         self.segments.clear();
-        let dedup = bands.len() > 1;
-        for (k, band) in bands.iter().enumerate() {
-            let level = band_level(k);
-            for line in band {
-                let mut previous: Option<Coord<f64>> = None;
-                let mut segments = 0usize;
-                for &c in line.0.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
-                    if let Some(p) = previous {
-                        self.push_segment(p, c, level, dedup);
-                        segments += 1;
-                    }
-                    previous = Some(c);
+        // With one band a repeat changes no cell, and hashing would cost more than it saves.
+        let dedup = dedup && lines.band_count() > 1;
+        let mut sorted = true;
+        let mut last_level = 0;
+        for (band, line) in lines.lines() {
+            let level = band_level(band);
+            sorted &= level >= last_level;
+            last_level = level;
+            let mut previous: Option<Coord<f64>> = None;
+            let mut segments = 0usize;
+            for &c in line.iter().filter(|c| c.x.is_finite() && c.y.is_finite()) {
+                if let Some(p) = previous {
+                    self.push_segment(p, c, level, dedup);
+                    segments += 1;
                 }
-                if let (Some(p), 0) = (previous, segments) {
-                    self.push_segment(p, p, level, dedup);
-                }
+                previous = Some(c);
             }
+            if let (Some(p), 0) = (previous, segments) {
+                self.push_segment(p, p, level, dedup);
+            }
+        }
+        // Tiles take each tile's first segments as its lowest level.
+        if !sorted {
+            self.segments.sort_by_key(|s| s.level);
         }
     }
 
     fn push_segment(&mut self, a: Coord<f64>, b: Coord<f64>, level: u32, dedup: bool) {
-        // Bands are visited in increasing order, so a repeated segment's first level is its lowest.
-        // With one band a repeat changes no cell, and hashing would cost more than it saves.
+        // Deduplicated input comes from nested band vectors, visited in increasing band order, so
+        // a repeated segment's first level is its lowest.
         if !dedup || self.stamped.insert(SegmentKey::new(a, b)) {
             self.segments.push(Segment::new(a, b, level));
         }
@@ -418,14 +554,19 @@ impl PolygonBuilder {
         let tiles = tx * ty;
         self.tile_start.clear();
         self.tile_start.resize(tiles + 1, 0);
+        self.tile_ranges.clear();
         for s in &self.segments {
-            if let Some([i0, i1, j0, j1]) = g.reach_range(s, width) {
-                for tj in j0 / t..=j1 / t {
-                    for ti in i0 / t..=i1 / t {
+            let range = g
+                .reach_range(s, width)
+                .map(|[i0, i1, j0, j1]| [i0 / t, i1 / t, j0 / t, j1 / t].map(|v| v as u32));
+            if let Some([ti0, ti1, tj0, tj1]) = range {
+                for tj in tj0 as usize..=tj1 as usize {
+                    for ti in ti0 as usize..=ti1 as usize {
                         self.tile_start[tj * tx + ti] += 1;
                     }
                 }
             }
+            self.tile_ranges.push(range);
         }
         let mut total = 0u32;
         for start in &mut self.tile_start {
@@ -435,10 +576,10 @@ impl PolygonBuilder {
         self.tile_items.clear();
         self.tile_items.resize(total as usize, 0);
         // Filled backwards from each tile's end, so each tile keeps the segments' level order.
-        for (n, s) in self.segments.iter().enumerate().rev() {
-            if let Some([i0, i1, j0, j1]) = g.reach_range(s, width) {
-                for tj in j0 / t..=j1 / t {
-                    for ti in i0 / t..=i1 / t {
+        for (n, range) in self.tile_ranges.iter().enumerate().rev() {
+            if let Some([ti0, ti1, tj0, tj1]) = *range {
+                for tj in tj0 as usize..=tj1 as usize {
+                    for ti in ti0 as usize..=ti1 as usize {
                         let end = &mut self.tile_start[tj * tx + ti];
                         *end -= 1;
                         self.tile_items[*end as usize] = n as u32;
@@ -947,9 +1088,9 @@ fn grid_cells(bbox: &[f64; 4], resolution: f64, width: f64) -> u64 {
 }
 
 /// Bounding box of the finite vertices, `None` if there are none.
-fn finite_bbox(bands: &[Vec<LineString<f64>>]) -> Option<[f64; 4]> {
+fn finite_bbox(lines: &BandLines) -> Option<[f64; 4]> {
     let mut bbox: Option<[f64; 4]> = None;
-    for c in bands.iter().flatten().flat_map(|l| l.0.iter()) {
+    for c in &lines.coords {
         if !(c.x.is_finite() && c.y.is_finite()) {
             continue;
         }
@@ -959,7 +1100,7 @@ fn finite_bbox(bands: &[Vec<LineString<f64>>]) -> Option<[f64; 4]> {
     bbox
 }
 
-fn lenient_plan(bands: &[Vec<LineString<f64>>], spec: &PolygonSpec) -> Option<Plan> {
+fn lenient_plan(lines: &BandLines, spec: &PolygonSpec) -> Option<Plan> {
     let default = PolygonSpec::default();
     let width = if spec.width_m.is_finite() && spec.width_m >= 0.0 {
         spec.width_m
@@ -971,7 +1112,7 @@ fn lenient_plan(bands: &[Vec<LineString<f64>>], spec: &PolygonSpec) -> Option<Pl
     } else {
         default.resolution_m
     };
-    let bbox = finite_bbox(bands)?;
+    let bbox = finite_bbox(lines)?;
     // An extent beyond the range of f64 cannot be rasterised at any resolution.
     if !((bbox[2] - bbox[0]).is_finite() && (bbox[3] - bbox[1]).is_finite()) {
         return None;
@@ -990,34 +1131,32 @@ fn lenient_plan(bands: &[Vec<LineString<f64>>], spec: &PolygonSpec) -> Option<Pl
     }
 }
 
-fn strict_plan(
-    bands: &[Vec<LineString<f64>>],
-    spec: &PolygonSpec,
-) -> Result<Option<Plan>, PolygonError> {
+fn strict_plan(lines: &BandLines, spec: &PolygonSpec) -> Result<Option<Plan>, PolygonError> {
     if !(spec.width_m.is_finite() && spec.width_m >= 0.0) {
         return Err(PolygonError::InvalidWidth(spec.width_m));
     }
     if !(spec.resolution_m.is_finite() && spec.resolution_m > 0.0) {
         return Err(PolygonError::InvalidResolution(spec.resolution_m));
     }
-    for (band, lines) in bands.iter().enumerate() {
-        for (line, l) in lines.iter().enumerate() {
-            if let Some((vertex, c)) =
-                l.0.iter()
-                    .enumerate()
-                    .find(|(_, c)| !(c.x.is_finite() && c.y.is_finite()))
-            {
-                return Err(PolygonError::NonFiniteCoordinate {
-                    band,
-                    line,
-                    vertex,
-                    x: c.x,
-                    y: c.y,
-                });
-            }
+    let mut per_band = vec![0usize; lines.band_count()];
+    for (band, l) in lines.lines() {
+        let line = per_band[band];
+        per_band[band] += 1;
+        if let Some((vertex, c)) = l
+            .iter()
+            .enumerate()
+            .find(|(_, c)| !(c.x.is_finite() && c.y.is_finite()))
+        {
+            return Err(PolygonError::NonFiniteCoordinate {
+                band,
+                line,
+                vertex,
+                x: c.x,
+                y: c.y,
+            });
         }
     }
-    let Some(bbox) = finite_bbox(bands) else {
+    let Some(bbox) = finite_bbox(lines) else {
         return Ok(None);
     };
     let width = effective_width(spec.width_m, spec.resolution_m);
@@ -1490,22 +1629,42 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn band_lines_in_any_order_draw_what_nested_bands_draw((bands, spec) in random_bands()) {
+            let expected = band_polygons(&bands, &spec);
+            // Every line once, latest band first: no dedup, levels out of order.
+            let mut lines = BandLines::new();
+            lines.clear(bands.len());
+            for (k, band) in bands.iter().enumerate().rev() {
+                for line in band.iter().rev() {
+                    lines.push_line(k, line.0.iter().copied());
+                }
+            }
+            prop_assert_eq!(PolygonBuilder::new().lines_polygons(&lines, &spec), expected);
+        }
+    }
+
     #[test]
     fn dense_input_chooses_tiles_and_sparse_input_stamping() {
         let mut builder = PolygonBuilder::new();
         let street = |x: f64, y: f64| line_string![(x: x, y: y), (x: x + 10.0, y: y + 3.0)];
         let sparse = vec![vec![street(0.0, 0.0), street(900.0, 700.0)]];
+        let sparse = BandLines::from_bands(&sparse);
         let plan = lenient_plan(&sparse, &PolygonSpec::default());
         builder.grid.reset(plan.as_ref().expect("a plan"));
-        builder.collect_segments(&sparse);
+        builder.collect_segments(&sparse, false);
         assert_eq!(builder.cheaper_filling(50.0), Filling::Stamp);
         let dense: Vec<LineString<f64>> = (0..400)
             .map(|n| street(f64::from(n % 20) * 10.0, f64::from(n / 20) * 10.0))
             .collect();
         let dense = vec![dense];
-        let plan = lenient_plan(&dense, &PolygonSpec::default());
+        let flat = BandLines::from_bands(&dense);
+        let plan = lenient_plan(&flat, &PolygonSpec::default());
         builder.grid.reset(plan.as_ref().expect("a plan"));
-        builder.collect_segments(&dense);
+        builder.collect_segments(&flat, false);
         assert_eq!(builder.cheaper_filling(50.0), Filling::Tiles);
         check_fillings(&dense, &PolygonSpec::default(), usize::MAX);
     }

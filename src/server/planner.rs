@@ -19,7 +19,7 @@ use super::{
     base_url, feature_json, feature_raw, json_response, link, serialized_response, typed_response,
     url_with, ApiError, FeaturePage, Shared,
 };
-use crate::network::{neighbourhood_origins, snap_origins, CatchmentSpec, Origin, Profile};
+use crate::network::{snap_origins, CatchmentSpec, Origin, Profile};
 
 const GEOJSON: &str = "application/geo+json";
 
@@ -379,7 +379,7 @@ async fn neighbourhood_catchment(
                 .workspace
                 .layer(crate::model::Role::Neighbourhoods)
                 .ok_or_else(|| ApiError::Internal("neighbourhoods layer vanished".into()))?;
-            let origins = neighbourhood_origins(graph, layer.geometry(i), spec.snap_cap_m);
+            let origins = s.neighbourhood_origins(graph, layer, i, &spec);
             compute(&s, origins, spec).await?
         }
     };

@@ -15,8 +15,8 @@ use crate::io::results;
 use crate::model::{Role, Semantic, Workspace};
 use crate::network::polygon::{PolygonBuilder, PolygonSpec};
 use crate::network::{
-    catchment, neighbourhood_origins, CatchmentError, CatchmentSpec, GraphError, GraphSpec,
-    OriginSnap, Search, WalkGraph,
+    catchment, gates_by_neighbourhood, neighbourhood_origins, CatchmentError, CatchmentSpec,
+    GraphError, GraphSpec, OriginSnap, Search, WalkGraph, GATE_REACH_M,
 };
 
 /// Why the service cannot start on a workspace.
@@ -86,6 +86,9 @@ pub struct AppState {
     /// and gap tables (ids as the analysis gives them); without, the layer's id when unique, else
     /// the record number. `None` without a neighbourhoods layer.
     pub neighbourhoods: Option<Collection>,
+    /// Per neighbourhood (layer order), its gates from the gates layer (empty without one, or
+    /// for a neighbourhood no gate belongs to: it then starts at its entries and centroid).
+    pub gates: Vec<Vec<geo::Coord<f64>>>,
     /// Per neighbourhood (same order), its default catchment (5/10/15 min at 1.0 m/s).
     pub default_catchments: Vec<Option<CatchmentShape>>,
     /// Base URL for links when the request has no `Host` (e.g. `http://127.0.0.1:8080`).
@@ -156,11 +159,26 @@ impl AppState {
             crs,
             collections,
             neighbourhoods,
+            gates: Vec::new(),
             default_catchments: Vec::new(),
             base_url: base_url.into(),
             searches: Mutex::new(Vec::new()),
             builders: Mutex::new(Vec::new()),
         };
+        if let (Some(nl), Some(gl)) = (
+            state.workspace.layer(Role::Neighbourhoods),
+            state.workspace.layer(Role::Gates),
+        ) {
+            let assigned = gates_by_neighbourhood(nl, gl, GATE_REACH_M);
+            if !assigned.unassigned.is_empty() {
+                tracing::warn!(
+                    unassigned = assigned.unassigned.len(),
+                    gates = gl.len(),
+                    "gates that belong to no neighbourhood are not used"
+                );
+            }
+            state.gates = assigned.gates;
+        }
         state.default_catchments = state.compute_default_catchments()?;
         if let Some(c) = state.catchments_collection(&to_wgs84)? {
             state.collections.register(c);
@@ -180,7 +198,7 @@ impl AppState {
         let spec = CatchmentSpec::default();
         let mut out = Vec::with_capacity(layer.len());
         for i in 0..layer.len() {
-            let origins = neighbourhood_origins(graph, layer.geometry(i), spec.snap_cap_m);
+            let origins = self.neighbourhood_origins(graph, layer, i, &spec);
             let shape = self.catchment(origins, &spec)?;
             out.push((shape.origins > 0).then_some(shape));
         }
@@ -226,6 +244,18 @@ impl AppState {
         )?))
     }
 
+    /// Where neighbourhood `i` starts: its gates, else its entries, inside nodes and centroid.
+    pub fn neighbourhood_origins(
+        &self,
+        graph: &WalkGraph,
+        layer: &crate::model::Layer,
+        i: usize,
+        spec: &CatchmentSpec,
+    ) -> Vec<OriginSnap> {
+        let gates = self.gates.get(i).map_or(&[][..], Vec::as_slice);
+        neighbourhood_origins(graph, layer.geometry(i), gates, spec.snap_cap_m)
+    }
+
     /// Computes a catchment from snapped origins with pooled search and polygon buffers.
     pub fn catchment(
         &self,
@@ -251,8 +281,7 @@ impl AppState {
             .unwrap_or_default();
         let result = catchment(graph, &mut search, origins, spec);
         let shape = result.map(|c| {
-            let parts: Vec<_> = c.bands.iter().map(|b| b.parts.clone()).collect();
-            let polygons = builder.band_polygons(&parts, &PolygonSpec::default());
+            let polygons = c.band_polygons(graph, &mut builder, &PolygonSpec::default());
             let origins = c.snaps.iter().filter(|s| s.snap.is_some()).count();
             CatchmentShape {
                 speed_m_per_s: c.spec.speed_m_per_s,
@@ -446,5 +475,9 @@ fn layer_title(role: Role) -> (&'static str, &'static str) {
             "Idle land, idle buildings and owner-shared spaces",
         ),
         Role::Facilities => ("Facilities (现状设施)", "Existing service facilities"),
+        Role::Gates => (
+            "Gates (小区出入口)",
+            "Neighbourhood gates, where catchments start",
+        ),
     }
 }
