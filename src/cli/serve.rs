@@ -1,6 +1,7 @@
 //! `infill serve`: load the project, run the analysis (its `[analysis]` settings over the
 //! defaults), compute what the service holds, and serve it over HTTP.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ pub fn run_serve(path: &Path, addr: SocketAddr) -> anyhow::Result<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
