@@ -261,7 +261,8 @@ pub fn summary_table(a: &Analysis, load_s: f64) -> String {
         .iter()
         .filter(|n| n.is_old)
         .map(|n| n.households)
-        .sum();
+        .sum::<f64>()
+        + 0.0;
     let _ = writeln!(
         s,
         "{} neighbourhoods, {old} old ({households:.0} households) in {} patches",
