@@ -60,12 +60,12 @@ pub fn run_analyze(path: &Path, options: &AnalyzeOptions) -> anyhow::Result<()> 
     if options.json {
         let mut v = summary_json(&a, load_s);
         v["allocation"] = allocation_json(&a, &alloc, alloc_s);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
     } else {
-        print!("{}", summary_table(&a, load_s));
-        print!("{}", allocation_table(&a, &alloc, alloc_s));
+        super::emit(&summary_table(&a, load_s))?;
+        super::emit(&allocation_table(&a, &alloc, alloc_s))?;
         if let Some(out) = &options.out {
-            println!("GeoJSON (WGS84) written to {}", out.display());
+            super::emit(&format!("GeoJSON (WGS84) written to {}\n", out.display()))?;
         }
     }
     Ok(())
