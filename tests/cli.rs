@@ -103,3 +103,23 @@ fn check_on_the_embedded_demo_data_is_usable() {
         assert_eq!(errors_or_warnings, 0, "{}: {}", l["role"], l["problems"]);
     }
 }
+
+#[test]
+fn output_piped_into_a_reader_that_stops_early_ends_quietly() {
+    use std::io::Read;
+    // Every neighbourhood's catchment polygons: far more than a pipe buffer holds.
+    let mut child = infill()
+        .args(["catchment", "--all-neighbourhoods"])
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut head = [0u8; 64];
+    child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+    // The read end is dropped here, like `| head -c 64`.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}

@@ -144,6 +144,13 @@ pub fn analyze(
     }
 
     let mut inventory = inventory::neighbourhood_inventory(nl, buildings, parcels, config);
+    let unknown = inventory.iter().filter(|n| n.build_year.is_none()).count();
+    if unknown > 0 {
+        notes.push(format!(
+            "{unknown} of {} neighbourhoods have no build year (on them or their buildings); they count as old only where the layer's old flag says so",
+            inventory.len()
+        ));
+    }
     lap("inventory", &mut timings);
 
     let (mut stock, idle_land) = stock::building_stock(buildings, idle, &config.stock);

@@ -60,12 +60,12 @@ pub fn run_analyze(path: &Path, options: &AnalyzeOptions) -> anyhow::Result<()> 
     if options.json {
         let mut v = summary_json(&a, load_s);
         v["allocation"] = allocation_json(&a, &alloc, alloc_s);
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::emit(&format!("{}\n", serde_json::to_string_pretty(&v)?))?;
     } else {
-        print!("{}", summary_table(&a, load_s));
-        print!("{}", allocation_table(&a, &alloc, alloc_s));
+        super::emit(&summary_table(&a, load_s))?;
+        super::emit(&allocation_table(&a, &alloc, alloc_s))?;
         if let Some(out) = &options.out {
-            println!("GeoJSON (WGS84) written to {}", out.display());
+            super::emit(&format!("GeoJSON (WGS84) written to {}\n", out.display()))?;
         }
     }
     Ok(())
@@ -261,7 +261,8 @@ pub fn summary_table(a: &Analysis, load_s: f64) -> String {
         .iter()
         .filter(|n| n.is_old)
         .map(|n| n.households)
-        .sum();
+        .sum::<f64>()
+        + 0.0;
     let _ = writeln!(
         s,
         "{} neighbourhoods, {old} old ({households:.0} households) in {} patches",

@@ -181,7 +181,7 @@ pub fn run_catchment(path: &Path, from: CatchmentFrom, spec: &CatchmentSpec) -> 
         )?);
     }
     let out = json!({"type": "FeatureCollection", "features": features});
-    println!("{}", serde_json::to_string(&out)?);
+    super::emit(&format!("{}\n", serde_json::to_string(&out)?))?;
     Ok(())
 }
 

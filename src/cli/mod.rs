@@ -190,9 +190,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 bar.finish_and_clear();
             }
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                emit(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
             } else {
-                print!("{}", report.render_text());
+                emit(&report.render_text())?;
             }
             Ok(if report.usable {
                 ExitCode::SUCCESS
@@ -294,6 +294,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             catchment::run_catchment_bench(&path, &sources, minutes, speed, polygon)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Write to standard output; a reader that stops early (`| head`) ends the output quietly
+/// instead of failing the command.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
 }
 

@@ -111,3 +111,56 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use axum::routing::get;
+    use axum::Router;
+    use tower::ServiceExt;
+
+    async fn call(router: Router, uri: &str) -> (StatusCode, serde_json::Value) {
+        let r = router
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = r.status();
+        let bytes = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn errors_made_outside_handlers_get_the_json_shape() {
+        let router = Router::new()
+            .route("/slow", get(|| async { StatusCode::REQUEST_TIMEOUT }))
+            .route(
+                "/text",
+                get(|| async { (StatusCode::IM_A_TEAPOT, "plain text") }),
+            )
+            .route(
+                "/panic",
+                get(|| async {
+                    if true {
+                        panic!("a bug");
+                    }
+                    "unreachable"
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::new())
+            .layer(axum::middleware::from_fn(super::json_errors));
+        let (s, v) = call(router.clone(), "/slow").await;
+        assert_eq!(s, StatusCode::REQUEST_TIMEOUT);
+        assert_eq!(v["code"], "Timeout");
+        assert_eq!(v["status"], 408);
+        let (s, v) = call(router.clone(), "/text").await;
+        assert_eq!(s, StatusCode::IM_A_TEAPOT);
+        assert_eq!(v["status"], 418);
+        let (s, v) = call(router, "/panic").await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(v["code"], "InternalError");
+        assert!(!v["description"].as_str().unwrap().contains("a bug"));
+    }
+}
