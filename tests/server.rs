@@ -1353,3 +1353,34 @@ async fn server_allocation_errors() {
     assert_error(&r, StatusCode::METHOD_NOT_ALLOWED, "GET allocation");
     assert!(r.header("allow").unwrap().contains("POST"));
 }
+
+#[tokio::test]
+async fn server_links_follow_the_host_and_a_reverse_proxy() {
+    let page = |headers: &[(&str, &str)]| {
+        let mut req = Request::get("/collections/idle/items?limit=5");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        send(req.body(Body::empty()).unwrap())
+    };
+    let next = |r: Reply| link(&r.json(), "next").unwrap().to_string();
+    assert!(next(page(&[("host", "gis.example:8080")]).await)
+        .starts_with("http://gis.example:8080/collections/idle/items?"));
+    let behind = next(
+        page(&[
+            ("host", "127.0.0.1:8080"),
+            ("x-forwarded-host", "maps.bureau.example"),
+            ("x-forwarded-proto", "https"),
+        ])
+        .await,
+    );
+    assert!(
+        behind.starts_with("https://maps.bureau.example/collections/idle/items?"),
+        "{behind}"
+    );
+    // No Host: the configured base URL; a Host that is not a host name is ignored.
+    assert!(next(page(&[]).await).starts_with("http://infill.test/"));
+    assert!(
+        next(page(&[("host", "evil.example/<script>")]).await).starts_with("http://infill.test/")
+    );
+}

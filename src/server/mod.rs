@@ -134,18 +134,32 @@ async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!("{method} {}", uri.path()))
 }
 
-/// The base URL for links: `http://` + the request's `Host`, else the configured one.
+/// The base URL for links: the scheme and host a client used, so that `next` links work behind a
+/// reverse proxy (`X-Forwarded-Proto`, `X-Forwarded-Host`), else `http://` + `Host`, else the
+/// configured one. Header values that are not plain host names are ignored.
 pub(crate) fn base_url(headers: &HeaderMap, state: &AppState) -> String {
-    headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
+    let value = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.split(',').next())
+            .map(str::trim)
+    };
+    let host = value("x-forwarded-host")
+        .or_else(|| value(header::HOST.as_str()))
         .filter(|h| {
             !h.is_empty()
                 && h.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b".-:[]_".contains(&b))
-        })
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_else(|| state.base_url.trim_end_matches('/').to_string())
+        });
+    let scheme = match value("x-forwarded-proto") {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    match host {
+        Some(h) => format!("{scheme}://{h}"),
+        None => state.base_url.trim_end_matches('/').to_string(),
+    }
 }
 
 /// A JSON body with `application/json`.
