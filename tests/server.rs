@@ -1384,3 +1384,36 @@ async fn server_links_follow_the_host_and_a_reverse_proxy() {
         next(page(&[("host", "evil.example/<script>")]).await).starts_with("http://infill.test/")
     );
 }
+
+#[tokio::test]
+async fn server_repeated_gets_come_from_the_cache_unchanged() {
+    let uri =
+        "/collections/facilities/items?limit=7&crs=http://www.opengis.net/def/crs/EPSG/0/4549";
+    let first = get(uri).await;
+    let (_, _, hits_before) = state().response_cache.stats();
+    let second = get(uri).await;
+    let (entries, bytes, hits_after) = state().response_cache.stats();
+    assert!(hits_after > hits_before);
+    assert!(entries > 0 && bytes > 0);
+    assert_eq!(second.bytes, first.bytes);
+    for h in ["content-type", "content-crs", "etag"] {
+        assert_eq!(second.header(h), first.header(h), "{h}");
+    }
+    // A different host gets its own links, not the cached ones.
+    let other = send(
+        Request::get(uri)
+            .header(header::HOST, "other.example")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert!(link(&other.json(), "next")
+        .unwrap()
+        .starts_with("http://other.example/"));
+    let h = ok("/health").await;
+    assert!(h["response_cache"]["hits"].as_u64().unwrap() > 0);
+    // /health itself is live, never cached.
+    let _ = get(uri).await;
+    let again = ok("/health").await;
+    assert!(again["response_cache"]["hits"].as_u64() > h["response_cache"]["hits"].as_u64());
+}

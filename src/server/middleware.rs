@@ -1,26 +1,129 @@
-//! Cross-cutting behaviour: ETag/304 on GETs, and one JSON error shape for errors made outside
-//! the handlers (timeouts, body limits, panics).
+//! Cross-cutting behaviour: ETag/304 and a response cache on GETs, and one JSON error shape for
+//! errors made outside the handlers (timeouts, body limits, panics).
 
+use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
-use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::error_response;
+use super::Shared;
 
 /// Largest response body that gets an ETag (bodies are built in memory anyway).
 const ETAG_MAX_BYTES: usize = 64 * 1024 * 1024;
 
-/// Adds a weak ETag to successful GET/HEAD responses and answers `304 Not Modified` when the
-/// request's `If-None-Match` names it.
-pub async fn etag(request: Request, next: Next) -> Response {
+/// Successful GET responses, kept because everything the service answers is computed at start
+/// and never changes while it runs: a repeated query (a map panning back, a page reloaded) costs a
+/// lookup. Bounded in entries and bytes; when full it starts over.
+#[derive(Debug, Default)]
+pub struct ResponseCache {
+    entries: RwLock<HashMap<String, Arc<Cached>>>,
+    bytes: AtomicUsize,
+    hits: AtomicU64,
+}
+
+#[derive(Debug)]
+struct Cached {
+    headers: HeaderMap,
+    body: Bytes,
+    etag: String,
+}
+
+/// Most responses kept.
+const CACHE_MAX_ENTRIES: usize = 4096;
+/// Most bytes kept (bodies, uncompressed).
+const CACHE_MAX_BYTES: usize = 64 * 1024 * 1024;
+/// Larger bodies are not kept.
+const CACHE_MAX_BODY: usize = 1024 * 1024;
+
+impl ResponseCache {
+    /// (entries, bytes, hits) for `/health`.
+    pub fn stats(&self) -> (usize, usize, u64) {
+        let entries = self.entries.read().map(|e| e.len()).unwrap_or(0);
+        (
+            entries,
+            self.bytes.load(Ordering::Relaxed),
+            self.hits.load(Ordering::Relaxed),
+        )
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Cached>> {
+        let hit = self.entries.read().ok()?.get(key).cloned();
+        if hit.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+        }
+        hit
+    }
+
+    fn put(&self, key: String, cached: Cached) {
+        if cached.body.len() > CACHE_MAX_BODY {
+            return;
+        }
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if entries.len() >= CACHE_MAX_ENTRIES
+            || self.bytes.load(Ordering::Relaxed) + cached.body.len() > CACHE_MAX_BYTES
+        {
+            entries.clear();
+            self.bytes.store(0, Ordering::Relaxed);
+        }
+        self.bytes.fetch_add(cached.body.len(), Ordering::Relaxed);
+        if let Some(old) = entries.insert(key, Arc::new(cached)) {
+            self.bytes.fetch_sub(old.body.len(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// The answer to a GET from a cached entry: `304` when `If-None-Match` names its ETag.
+fn from_cache(c: &Cached, if_none_match: Option<&HeaderValue>) -> Response {
+    let matches = if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == c.etag.trim_start_matches("W/")
+            })
+        });
+    if matches {
+        let mut r = StatusCode::NOT_MODIFIED.into_response();
+        if let Some(v) = c.headers.get(header::ETAG) {
+            r.headers_mut().insert(header::ETAG, v.clone());
+        }
+        return r;
+    }
+    let mut r = Response::new(Body::from(c.body.clone()));
+    *r.headers_mut() = c.headers.clone();
+    r
+}
+
+/// Adds a weak ETag to successful GET/HEAD responses, answers `304 Not Modified` when the
+/// request's `If-None-Match` names it, and serves repeated GETs from the [`ResponseCache`] (keyed
+/// by the links' base URL and the request URI, since links are the only part that depends on
+/// the request's headers).
+pub async fn etag(State(state): State<Shared>, request: Request, next: Next) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
     let if_none_match = request.headers().get(header::IF_NONE_MATCH).cloned();
+    let key = format!(
+        "{}{}",
+        super::base_url(request.headers(), &state),
+        request.uri()
+    );
+    // `/health` reports live counters, so it is never kept.
+    let cacheable = request.uri().path() != "/health";
+    if cacheable {
+        if let Some(c) = state.response_cache.get(&key) {
+            return from_cache(&c, if_none_match.as_ref());
+        }
+    }
     let response = next.run(request).await;
     if response.status() != StatusCode::OK {
         return response;
@@ -43,26 +146,17 @@ pub async fn etag(request: Request, next: Next) -> Response {
     let Ok(value) = HeaderValue::from_str(&tag) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    let matches = if_none_match
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                let t = t.trim();
-                t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/")
-            })
-        });
     parts.headers.insert(header::ETAG, value);
-    if matches {
-        let mut r = StatusCode::NOT_MODIFIED.into_response();
-        for name in [header::ETAG, header::CACHE_CONTROL, header::VARY] {
-            if let Some(v) = parts.headers.get(&name) {
-                r.headers_mut().insert(name, v.clone());
-            }
-        }
-        return r;
+    let cached = Cached {
+        headers: parts.headers.clone(),
+        body: bytes.clone(),
+        etag: tag,
+    };
+    let response = from_cache(&cached, if_none_match.as_ref());
+    if cacheable {
+        state.response_cache.put(key, cached);
     }
-    Response::from_parts(parts, Body::from(bytes))
+    response
 }
 
 /// Replaces the body of any error response that is not already JSON (a timeout's empty 408, the

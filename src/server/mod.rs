@@ -13,13 +13,13 @@
 //! - [`state`]: what is computed at start and shared by all requests.
 //! - `ogc`: landing page, conformance, collections, items; `openapi`: the OpenAPI document.
 //! - `planner`: neighbourhoods, catchments; `analysis`: stock, candidates, gaps, standards.
-//! - `middleware`: ETag/304, JSON bodies for errors made outside handlers.
+//! - [`middleware`]: ETag/304 and the response cache, JSON bodies for errors made outside handlers.
 
 mod analysis;
 pub mod collections;
 pub mod crs;
 pub mod error;
-mod middleware;
+pub mod middleware;
 mod ogc;
 mod openapi;
 pub mod params;
@@ -68,7 +68,10 @@ pub fn app(state: Shared) -> Router {
         .merge(analysis::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(middleware::etag))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::etag,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -118,11 +121,13 @@ async fn shutdown_signal() {
 }
 
 async fn health(axum::extract::State(state): axum::extract::State<Shared>) -> Response {
+    let (entries, bytes, hits) = state.response_cache.stats();
     json_response(json!({
         "status": "ok",
         "working_crs": format!("EPSG:{}", state.workspace.crs().epsg()),
         "collections": state.collections.iter().count(),
         "network": state.graph.as_ref().map(|g| json!({"nodes": g.node_count(), "edges": g.edge_count()})),
+        "response_cache": {"entries": entries, "bytes": bytes, "hits": hits},
     }))
 }
 

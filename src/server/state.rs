@@ -93,6 +93,8 @@ pub struct AppState {
     pub default_catchments: Vec<Option<CatchmentShape>>,
     /// Base URL for links when the request has no `Host` (e.g. `http://127.0.0.1:8080`).
     pub base_url: String,
+    /// Successful GET responses (everything above is immutable while serving).
+    pub response_cache: super::middleware::ResponseCache,
     searches: Mutex<Vec<Search>>,
     builders: Mutex<Vec<PolygonBuilder>>,
 }
@@ -162,6 +164,7 @@ impl AppState {
             gates: Vec::new(),
             default_catchments: Vec::new(),
             base_url: base_url.into(),
+            response_cache: Default::default(),
             searches: Mutex::new(Vec::new()),
             builders: Mutex::new(Vec::new()),
         };
