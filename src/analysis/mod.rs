@@ -1,25 +1,28 @@
 //! The analyses: old-neighbourhood inventory, stock resources, facility standards, service gaps,
 //! candidate sites and location-allocation. One analysis per file, named after what it computes.
 //! Nothing here reads files or knows a wire format: inputs are a loaded
-//! [`Workspace`](crate::model::Workspace) and a [`WalkGraph`](crate::network::WalkGraph).
+//! [`Workspace`] and a [`WalkGraph`].
+//!
+//! - [`access`]: walking distances from every neighbourhood to stock, facilities and other neighbourhoods.
+//! - [`allocate`](mod@allocate): location-allocation on the analysis: chosen sites and coverage before/after per type.
+//! - [`allocation`]: location-allocation: maximal covering (MCLP) and set covering (LSCP) of demand by candidate sites.
+//! - [`candidates`]: candidate sites per facility type: hard rules, score and explanation.
+//! - [`gaps`]: service gaps per neighbourhood and facility type (two-step floating catchment).
+//! - [`inventory`]: old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
+//! - [`land_efficiency`]: low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
+//! - [`standards`]: facility standards and analysis settings (editable TOML defaults with sources).
+//! - [`stock`]: stock resources with their reasons: vacant buildings, idle land, low-efficiency land.
+//!
+//! [`analyze()`] runs them in order on a workspace and returns an [`Analysis`].
 
-/// Walking distances from every neighbourhood to stock, facilities and other neighbourhoods.
 pub mod access;
-/// Location-allocation on the analysis: chosen sites and coverage before/after per type.
 pub mod allocate;
-/// Location-allocation: maximal covering (MCLP) and set covering (LSCP) of demand by candidate sites.
 pub mod allocation;
-/// Candidate sites per facility type: hard rules, score and explanation.
 pub mod candidates;
-/// Service gaps per neighbourhood and facility type (two-step floating catchment).
 pub mod gaps;
-/// Old-neighbourhood inventory: eligibility, households, residents, age groups, patches.
 pub mod inventory;
-/// Low-efficiency and fragmented land: FAR, coverage, shape and idle status per parcel, and the rules.
 pub mod land_efficiency;
-/// Facility standards and analysis settings (editable TOML defaults with sources).
 pub mod standards;
-/// Stock resources with their reasons: vacant buildings, idle land, low-efficiency land.
 pub mod stock;
 
 use std::time::Instant;

@@ -101,8 +101,8 @@ pub enum Command {
         /// Facility types to analyse (repeatable; default: every type in the standards).
         #[arg(long = "facility", value_name = "TYPE")]
         facilities: Vec<String>,
-        /// Write stock.geojson, gaps.geojson, patches.geojson, candidates_<type>.geojson,
-        /// allocation.geojson and summary.json here.
+        /// Write `stock.geojson`, `gaps.geojson`, `patches.geojson`, `candidates_<type>.geojson`,
+        /// `allocation.geojson` and `summary.json` here.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Print the summary as JSON.
