@@ -539,7 +539,7 @@ pub struct LandAssessment {
     /// Every rule the parcel failed.
     pub findings: Vec<Finding>,
     /// What could not be assessed and why ("FAR not assessed: no floor count or floor area on 3
-    /// of 7 buildings"), and idle-layer features that were not enough to flag it.
+    /// of 7 buildings"), and idle land in the idle layer idle for too few years to flag it.
     pub notes: Vec<String>,
     /// FAR or coverage below the minimum for its land use (城镇低效用地).
     pub is_low_efficiency: bool,
