@@ -1,21 +1,23 @@
 //! Low-efficiency and fragmented land (城镇低效用地, 零星碎片化土地): per-parcel metrics and the rules
 //! that flag a parcel as stock.
 //!
-//! [`parcel_metrics`] measures every parcel from the buildings on it: area, footprint, floor area,
+//! [`parcel_metrics`](crate::analysis::land_efficiency::parcel_metrics) measures every parcel from the buildings on it: area, footprint, floor area,
 //! floor-area ratio (容积率), building coverage (建筑密度), a compactness index and the minimum width.
 //! A building belongs to the parcel that holds its representative point, as the bureau computes its
 //! RJL/JZMD fields (the point is [`geo::InteriorPoint`]: the middle of the widest stretch of a
 //! horizontal line through the middle of the building's bounding box, so it always lies inside
 //! the footprint).
 //!
-//! [`assess_land`] applies [`LandEfficiencyRules`]: excluded land uses (roads, water, parks, special
+//! [`assess_land`](crate::analysis::land_efficiency::assess_land) applies [`LandEfficiencyRules`](crate::analysis::land_efficiency::LandEfficiencyRules): excluded land uses (roads, water, parks, special
 //! use), idle land (三调 1201 or the idle layer, 部令53号), low FAR or coverage for the land use, and
-//! fragmented shape (small, narrow, irregular). Every flag carries a [`Finding`] with the measured
+//! fragmented shape (small, narrow, irregular). Every flag carries a [`Finding`](crate::analysis::land_efficiency::Finding) with the measured
 //! value, the threshold and a sentence; a value that cannot be measured (a building without floor
 //! count, a parcel without land use) gives a note saying so, never a zero.
 //!
 //! Buildings are assigned through the parcels' R-tree and parcels are measured in parallel
-//! (`std::thread::scope`), so 100k parcels × 1M buildings take seconds, not hours.
+//! (`std::thread::scope`): Nanjing's 301 parcels × 1,247 buildings take about 50 ms, a grid of
+//! 100k parcels over 1M generated footprints about 25 s on two busy cores (half of it the
+//! inscribed circles, most of the rest the buildings' interior points).
 
 use std::num::NonZeroUsize;
 
@@ -537,7 +539,7 @@ pub struct LandAssessment {
     /// Every rule the parcel failed.
     pub findings: Vec<Finding>,
     /// What could not be assessed and why ("FAR not assessed: no floor count or floor area on 3
-    /// of 7 buildings"), and idle-layer features that were not enough to flag it.
+    /// of 7 buildings"), and idle land in the idle layer idle for too few years to flag it.
     pub notes: Vec<String>,
     /// FAR or coverage below the minimum for its land use (城镇低效用地).
     pub is_low_efficiency: bool,
