@@ -1,16 +1,16 @@
 //! Low-efficiency and fragmented land (城镇低效用地, 零星碎片化土地): per-parcel metrics and the rules
 //! that flag a parcel as stock.
 //!
-//! [`parcel_metrics`](crate::analysis::land_efficiency::parcel_metrics) measures every parcel from the buildings on it: area, footprint, floor area,
+//! [`parcel_metrics`] measures every parcel from the buildings on it: area, footprint, floor area,
 //! floor-area ratio (容积率), building coverage (建筑密度), a compactness index and the minimum width.
 //! A building belongs to the parcel that holds its representative point, as the bureau computes its
 //! RJL/JZMD fields (the point is [`geo::InteriorPoint`]: the middle of the widest stretch of a
 //! horizontal line through the middle of the building's bounding box, so it always lies inside
 //! the footprint).
 //!
-//! [`assess_land`](crate::analysis::land_efficiency::assess_land) applies [`LandEfficiencyRules`](crate::analysis::land_efficiency::LandEfficiencyRules): excluded land uses (roads, water, parks, special
+//! [`assess_land`] applies [`LandEfficiencyRules`]: excluded land uses (roads, water, parks, special
 //! use), idle land (三调 1201 or the idle layer, 部令53号), low FAR or coverage for the land use, and
-//! fragmented shape (small, narrow, irregular). Every flag carries a [`Finding`](crate::analysis::land_efficiency::Finding) with the measured
+//! fragmented shape (small, narrow, irregular). Every flag carries a [`Finding`] with the measured
 //! value, the threshold and a sentence; a value that cannot be measured (a building without floor
 //! count, a parcel without land use) gives a note saying so, never a zero.
 //!
