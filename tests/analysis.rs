@@ -2,8 +2,6 @@
 //! vacant institutional buildings never missed, excluded land never stock, reproducible scores,
 //! allocation at least as good as any single site, and the CLI's outputs and errors.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::path::{Path, PathBuf};
 
 use geo::InteriorPoint;
@@ -12,7 +10,7 @@ use infill::cli::analyze::load_and_analyze;
 use infill::model::{Role, Workspace};
 use infill::network::{snap_point, OriginSnap, Snap, WalkGraph, DEFAULT_SNAP_CAP_M};
 
-use crate::util::{city, infill};
+use crate::util::{city, full_dijkstra, infill};
 
 /// Every real dataset with the analysis layers, plus the committed demo district.
 fn datasets() -> Vec<PathBuf> {
@@ -39,40 +37,15 @@ struct Oracle {
 
 impl Oracle {
     fn new(g: &WalkGraph, origins: &[OriginSnap]) -> Oracle {
-        let n = g.node_count();
-        let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
-        for e in g.edges() {
-            adj[e.source as usize].push((e.target, e.cost));
-            adj[e.target as usize].push((e.source, e.cost));
-        }
-        let mut dist = vec![f64::INFINITY; n];
-        let mut heap = BinaryHeap::new();
         let seeds: Vec<Snap> = origins.iter().filter_map(|o| o.snap).collect();
+        let mut sources = Vec::new();
         for s in &seeds {
             let e = g.edge(s.edge);
             let f = e.cost / e.length_m;
-            for (node, c) in [
-                (e.source, s.distance_m + s.offset_m * f),
-                (e.target, s.distance_m + (e.length_m - s.offset_m) * f),
-            ] {
-                if c < dist[node as usize] {
-                    dist[node as usize] = c;
-                    heap.push(Reverse((c.to_bits(), node)));
-                }
-            }
+            sources.push((e.source, s.distance_m + s.offset_m * f));
+            sources.push((e.target, s.distance_m + (e.length_m - s.offset_m) * f));
         }
-        while let Some(Reverse((bits, v))) = heap.pop() {
-            let d = f64::from_bits(bits);
-            if d > dist[v as usize] {
-                continue;
-            }
-            for &(w, c) in &adj[v as usize] {
-                if d + c < dist[w as usize] {
-                    dist[w as usize] = d + c;
-                    heap.push(Reverse(((d + c).to_bits(), w)));
-                }
-            }
-        }
+        let dist = full_dijkstra(g, &sources);
         Oracle { dist, seeds }
     }
 

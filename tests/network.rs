@@ -1,8 +1,7 @@
 //! The walk network: the bounded search against a plain full Dijkstra (random graphs and every
 //! real network), graph topology rules, snapping and catchments.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use geo::{line_string, polygon, Coord, LineString};
@@ -15,38 +14,7 @@ use infill::network::{
 };
 use proptest::prelude::*;
 
-use crate::util::{city, infill, shared_data, write_shapefile};
-
-/// Plain full Dijkstra over the edge list (its own adjacency, no bound, no stamps).
-fn full_dijkstra(g: &WalkGraph, sources: &[(u32, f64)]) -> Vec<f64> {
-    let n = g.node_count();
-    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
-    for e in g.edges() {
-        adj[e.source as usize].push((e.target, e.cost));
-        adj[e.target as usize].push((e.source, e.cost));
-    }
-    let mut dist = vec![f64::INFINITY; n];
-    let mut heap = BinaryHeap::new();
-    for &(s, c) in sources {
-        if c < dist[s as usize] {
-            dist[s as usize] = c;
-            heap.push(Reverse((c.to_bits(), s)));
-        }
-    }
-    while let Some(Reverse((bits, v))) = heap.pop() {
-        let d = f64::from_bits(bits);
-        if d > dist[v as usize] {
-            continue;
-        }
-        for &(w, c) in &adj[v as usize] {
-            if d + c < dist[w as usize] {
-                dist[w as usize] = d + c;
-                heap.push(Reverse(((d + c).to_bits(), w)));
-            }
-        }
-    }
-    dist
-}
+use crate::util::{city, full_dijkstra, infill, shared_data, write_shapefile};
 
 /// Reached length by the obvious rule: from each end, as far as the remaining budget goes.
 fn oracle_length(g: &WalkGraph, dist: &[f64], bound: f64) -> f64 {

@@ -1,9 +1,12 @@
 //! Fixtures: the real data in ../shared/data, and helpers to write small broken shapefiles.
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::path::{Path, PathBuf};
 
 use infill::config::Config;
 use infill::io::load::{load_report, LoadReport};
+use infill::network::WalkGraph;
 
 /// The shared data folder: `INFILL_SHARED_DATA`, else `../shared/data` beside the repository.
 pub fn shared_data() -> PathBuf {
@@ -62,4 +65,35 @@ pub fn write_shapefile<S: shapefile::record::EsriShape>(path: &Path, shapes: &[S
     }
     drop(w);
     std::fs::write(path.with_extension("prj"), PRJ_4549).unwrap();
+}
+
+/// Plain full Dijkstra over the edge list (its own adjacency, no bound, no stamps).
+pub fn full_dijkstra(g: &WalkGraph, sources: &[(u32, f64)]) -> Vec<f64> {
+    let n = g.node_count();
+    let mut adj: Vec<Vec<(u32, f64)>> = vec![Vec::new(); n];
+    for e in g.edges() {
+        adj[e.source as usize].push((e.target, e.cost));
+        adj[e.target as usize].push((e.source, e.cost));
+    }
+    let mut dist = vec![f64::INFINITY; n];
+    let mut heap = BinaryHeap::new();
+    for &(s, c) in sources {
+        if c < dist[s as usize] {
+            dist[s as usize] = c;
+            heap.push(Reverse((c.to_bits(), s)));
+        }
+    }
+    while let Some(Reverse((bits, v))) = heap.pop() {
+        let d = f64::from_bits(bits);
+        if d > dist[v as usize] {
+            continue;
+        }
+        for &(w, c) in &adj[v as usize] {
+            if d + c < dist[w as usize] {
+                dist[w as usize] = d + c;
+                heap.push(Reverse(((d + c).to_bits(), w)));
+            }
+        }
+    }
+    dist
 }
