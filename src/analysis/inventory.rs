@@ -1,7 +1,7 @@
 //! Old-neighbourhood inventory: which compounds are old (老旧小区) and why, their households,
 //! residents and age groups, and how old neighbourhoods group into renovation patches (成片改造).
 
-use geo::{Area, BoundingRect, Distance, Euclidean, Geometry, InteriorPoint};
+use geo::{Area, BoundingRect, Distance, Euclidean, InteriorPoint};
 use serde::Serialize;
 
 use super::standards::AnalysisConfig;
@@ -67,6 +67,19 @@ pub fn neighbourhood_inventory(
 ) -> Vec<Neighbourhood> {
     let pop = &config.population;
     let cutoff = config.old.built_on_or_before;
+    // Buildings by the neighbourhood holding their representative point: the rule the parcel
+    // assessment uses (and the bureau's own totals follow).
+    let mut inside: Vec<Vec<usize>> = vec![Vec::new(); neighbourhoods.len()];
+    if let Some(b) = buildings {
+        for (k, n) in super::land_efficiency::building_parcels(neighbourhoods, b)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(n) = n {
+                inside[n].push(k);
+            }
+        }
+    }
     (0..neighbourhoods.len())
         .map(|i| {
             let g = neighbourhoods.geometry(i);
@@ -79,7 +92,7 @@ pub fn neighbourhood_inventory(
                 .text(i, Semantic::Name)
                 .unwrap_or_default()
                 .to_string();
-            let inside = buildings.map(|b| buildings_inside(b, g)).unwrap_or_default();
+            let inside: &[usize] = inside.get(i).map(Vec::as_slice).unwrap_or(&[]);
 
             let (build_year, build_year_how) = match neighbourhoods.build_year(i) {
                 Some(y) if y > 0 => (Some(y), "the layer's build-year field".to_string()),
@@ -137,7 +150,7 @@ pub fn neighbourhood_inventory(
                 _ => (is_old, old_reason),
             };
 
-            let (households, households_how) = households(neighbourhoods, i, buildings, &inside, pop.m2_per_household);
+            let (households, households_how) = households(neighbourhoods, i, buildings, inside, pop.m2_per_household);
             let residents = households * pop.persons_per_household;
             Neighbourhood {
                 index: i,
@@ -158,25 +171,6 @@ pub fn neighbourhood_inventory(
             }
         })
         .collect()
-}
-
-/// Buildings whose interior point lies in `area`.
-fn buildings_inside(buildings: &Layer, area: &Geometry<f64>) -> Vec<usize> {
-    let Some(rect) = area.bounding_rect() else {
-        return Vec::new();
-    };
-    let mut out: Vec<usize> = buildings
-        .index()
-        .query_rect(rect)
-        .filter(|&b| {
-            buildings
-                .geometry(b)
-                .interior_point()
-                .is_some_and(|p| geo::Intersects::intersects(area, &p))
-        })
-        .collect();
-    out.sort_unstable();
-    out
 }
 
 fn households(
